@@ -1,0 +1,168 @@
+"""The `dotsparse` command: flags → RunConfig → run → exit code. The only module that exits.
+
+Exit codes: 0 every page ok, 1 some pages or files failed, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .config import RunConfig, api_key_from_env, servers_from
+from .errors import DotsparseError, UsageError
+from .model import Mode
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+                  help="Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr.")
+models_app = typer.Typer(no_args_is_help=True, help="Manage local model weights.")
+app.add_typer(models_app, name="models")
+stderr = Console(stderr=True)
+
+
+class EngineName(str, Enum):
+    auto = "auto"
+    openai = "openai"
+    transformers = "transformers"
+    embedded = "embedded"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dotsparse {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                              help="Print the version and exit.")) -> None:
+    """Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr."""
+
+
+def _parse_box(value: Optional[str]) -> Optional[tuple[float, float, float, float]]:
+    if value is None:
+        return None
+    try:
+        x1, y1, x2, y2 = (float(v) for v in value.split(","))
+    except ValueError:
+        raise UsageError(f"--box {value!r}: give four numbers x1,y1,x2,y2 in page pixels at --dpi") from None
+    if x2 <= x1 or y2 <= y1:
+        raise UsageError(f"--box {value!r}: x2 must exceed x1 and y2 exceed y1")
+    return (x1, y1, x2, y2)
+
+
+@app.command(no_args_is_help=True)
+def parse(
+    inputs: List[str] = typer.Argument(..., help="PDFs, images, folders (searched recursively) or globs."),
+    output: str = typer.Option("dotsparse-out", "-o", "--output",
+                               help="Output folder, or [bold]-[/bold] for JSON Lines (one page per line) on stdout."),
+    mode: Mode = typer.Option(Mode.LAYOUT, "--mode", "-m", help=(
+        "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories only. "
+        "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
+        "formulas: only formulas, as LaTeX. order: blocks in reading order with their index.")),
+    box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
+    pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
+    dpi: float = typer.Option(200.0, help="Render resolution for PDF pages; images are upscaled to it."),
+    min_pixels: int = typer.Option(3136, help="Smallest image sent to the model (pixels)."),
+    max_pixels: int = typer.Option(11_289_600, help="Largest image sent to the model (pixels)."),
+    password: Optional[str] = typer.Option(None, help="Password for encrypted PDFs."),
+    prompt_file: Optional[Path] = typer.Option(None, help="Send this prompt instead of the mode's own."),
+    engine: EngineName = typer.Option(EngineName.auto, help=(
+        "auto: openai if --server is given, transformers if --model is a local folder, else embedded.")),
+    server: List[str] = typer.Option([], "--server", "-s", help=(
+        "OpenAI-compatible base URL (…/v1); repeat for several servers, or @file with one URL per line. "
+        "Default: $DOTSPARSE_SERVER.")),
+    model: Optional[str] = typer.Option(None, help="Served model name (default: ask the server), or a model "
+                                                   "folder / hub id for --engine transformers."),
+    temperature: float = typer.Option(0.1, help="Sampling temperature."),
+    top_p: float = typer.Option(1.0, help="Nucleus sampling."),
+    max_tokens: int = typer.Option(16384, help="Largest answer, in tokens; hitting it marks the page truncated."),
+    concurrency: int = typer.Option(32, "--concurrency", "-j", help="Pages in flight at once."),
+    timeout: float = typer.Option(600.0, help="Seconds to wait for one server answer."),
+    page_timeout: Optional[float] = typer.Option(None, help="Seconds for a whole page, retries and fallbacks included."),
+    max_retries: int = typer.Option(4, help="Retries per request on connection errors, 429 and 5xx."),
+    fallback: str = typer.Option("rescale,boxes,embedded", help=(
+        "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
+    unavailable_timeout: float = typer.Option(300.0, help="Seconds to wait when every server is down."),
+    overlay: bool = typer.Option(False, help="Also write page images with numbered, coloured boxes."),
+    page_furniture: bool = typer.Option(True, "--page-furniture/--no-page-furniture", help=(
+        "Keep page headers and footers in <doc>.md (<doc>_nohf.md never has them).")),
+    force: bool = typer.Option(False, help="Redo pages already done by an earlier run."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no log lines."),
+    device: str = typer.Option("auto", help="transformers engine: auto, cuda, mps or cpu.", rich_help_panel="transformers engine"),
+    dtype: str = typer.Option("auto", help="transformers engine: auto, bfloat16, float16 or float32.", rich_help_panel="transformers engine"),
+    batch_size: Optional[int] = typer.Option(None, help="transformers engine: pages per generate call.", rich_help_panel="transformers engine"),
+    trust_remote_code: bool = typer.Option(False, help="transformers engine: allow the checkpoint's own modeling code to run.", rich_help_panel="transformers engine"),
+    workers: Optional[int] = typer.Option(None, help="embedded engine: worker processes (default: all cores).", rich_help_panel="embedded engine"),
+    ocr: str = typer.Option("auto", help="embedded engine: auto, always or never.", rich_help_panel="embedded engine"),
+) -> None:
+    """Parse documents. Example: [bold]dotsparse parse report.pdf scans/ -o out/ --server http://gpu:8000/v1[/bold]"""
+    try:
+        fallback_steps = tuple(s.strip() for s in fallback.split(",") if s.strip())
+        unknown = set(fallback_steps) - {"rescale", "boxes", "embedded", "none"}
+        if unknown:
+            raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
+        if mode is Mode.BOX and box is None:
+            raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
+        config = RunConfig(
+            inputs=inputs, output=output, mode=mode, box=_parse_box(box), pages=pages, dpi=dpi,
+            min_pixels=min_pixels, max_pixels=max_pixels, password=password, prompt_file=prompt_file,
+            engine=engine.value, servers=servers_from(server), model=model, api_key=api_key_from_env(),
+            temperature=temperature, top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
+            timeout=timeout, page_timeout=page_timeout, max_retries=max_retries, fallback=fallback_steps,
+            unavailable_timeout=unavailable_timeout, overlay=overlay, page_furniture=page_furniture,
+            force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
+            trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
+        from .run.session import run_session
+
+        report = asyncio.run(run_session(config, stderr))
+    except UsageError as exc:
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2)
+    except DotsparseError as exc:
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        stderr.print("interrupted: finished pages are saved; run the same command again to resume")
+        raise typer.Exit(130)
+    raise typer.Exit(0 if report.all_ok else 1)
+
+
+@app.command("prompts")
+def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
+    """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
+    from .prompts import PROMPT_NAMES, load_prompt
+
+    if show:
+        try:
+            sys.stdout.write(load_prompt(show))
+        except UsageError as exc:
+            stderr.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2)
+        return
+    modes = {}
+    for m in Mode:
+        modes.setdefault(m.prompt_name, []).append(m.value)
+    for name in PROMPT_NAMES:
+        text = load_prompt(name)
+        used = ", ".join(modes.get(name, [])) or "(not used by a mode; --prompt-file)"
+        first = text.splitlines()[0] if text else ""
+        typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of <doc>.json."""
+    from importlib.resources import files
+
+    sys.stdout.write(files("dotsparse.schema").joinpath("document.schema.json").read_text(encoding="utf-8"))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,90 @@
+"""One RunConfig, built once from flags and the environment, passed explicitly everywhere."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import Mode
+from .sizing import MAX_PIXELS, MIN_PIXELS
+
+API_KEY_ENV = ("DOTSPARSE_API_KEY", "OPENAI_API_KEY")
+SERVER_ENV = "DOTSPARSE_SERVER"
+STDOUT = "-"
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inputs: list[str]
+    output: str = "dotsparse-out"
+    mode: Mode = Mode.LAYOUT
+    box: Optional[tuple[float, float, float, float]] = None
+    pages: Optional[str] = None
+    dpi: float = 200.0
+    min_pixels: int = MIN_PIXELS
+    max_pixels: int = MAX_PIXELS
+    password: Optional[str] = Field(default=None, repr=False)
+    prompt_file: Optional[Path] = None
+    engine: str = "auto"
+    servers: tuple[str, ...] = ()
+    model: Optional[str] = None
+    api_key: Optional[str] = Field(default=None, repr=False)
+    temperature: float = 0.1
+    top_p: float = 1.0
+    max_tokens: int = 16384
+    concurrency: int = 32
+    timeout: float = 600.0
+    max_retries: int = 4
+    unavailable_timeout: float = 300.0
+    page_timeout: Optional[float] = None  # whole-page budget including retries and fallbacks
+    fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
+    overlay: bool = False
+    page_furniture: bool = True
+    force: bool = False
+    quiet: bool = False
+    # transformers engine
+    device: str = "auto"
+    dtype: str = "auto"
+    batch_size: Optional[int] = None
+    trust_remote_code: bool = False
+    # embedded engine
+    workers: Optional[int] = None
+    ocr: str = "auto"
+
+    @property
+    def to_stdout(self) -> bool:
+        return self.output == STDOUT
+
+    def output_key(self, prompt: str, engine: str, model: str) -> str:
+        """Hash of every option that changes a page's result; with the input's sha256 it keys resume."""
+        relevant = {"mode": self.mode.value, "box": self.box, "dpi": self.dpi, "min_pixels": self.min_pixels,
+                    "max_pixels": self.max_pixels, "prompt": prompt, "engine": engine, "model": model,
+                    "temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
+                    "ocr": self.ocr if engine == "embedded" else None}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def api_key_from_env() -> Optional[str]:
+    for name in API_KEY_ENV:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def servers_from(values: list[str]) -> tuple[str, ...]:
+    """`--server` values: URLs, or `@file` / a path to a file with one URL per line; env as default."""
+    urls: list[str] = []
+    for value in values or ([os.environ[SERVER_ENV]] if os.environ.get(SERVER_ENV) else []):
+        path = Path(value[1:] if value.startswith("@") else value)
+        if not value.startswith(("http://", "https://")) and path.is_file():
+            urls.extend(line.strip() for line in path.read_text().splitlines()
+                        if line.strip() and not line.lstrip().startswith("#"))
+        else:
+            urls.append(value)
+    return tuple(u.rstrip("/") for u in urls)

@@ -1,0 +1,119 @@
+"""Command-line inputs (files, folders, globs) and page ranges → an ordered list of sources."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .errors import UsageError
+
+PDF_SUFFIXES = {".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
+_RANGE = re.compile(r"^\s*(\d+)?\s*(-)?\s*(\d+)?\s*$")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    kind: str  # "pdf" | "image"
+    label: str  # how the user named it (relative to the folder it was found in, or as given)
+
+
+@dataclass
+class Discovery:
+    sources: list[Source] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # files of other types found in folders
+    missing: list[str] = field(default_factory=list)  # inputs that matched nothing
+
+
+def kind_of(path: Path) -> Optional[str]:
+    suffix = path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    return None
+
+
+def discover(inputs: list[str]) -> Discovery:
+    found = Discovery()
+    seen: set[Path] = set()
+
+    def add(path: Path, label: str, explicit: bool) -> None:
+        key = path.resolve()
+        if key in seen:
+            return
+        kind = kind_of(path)
+        if kind is None:
+            if explicit:
+                raise UsageError(f"{path}: not a PDF or image ({', '.join(sorted(PDF_SUFFIXES | IMAGE_SUFFIXES))})")
+            found.skipped.append(path)
+            return
+        seen.add(key)
+        found.sources.append(Source(path=path, kind=kind, label=label))
+
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for child in _walk(path):
+                add(child, child.relative_to(path).as_posix(), explicit=False)
+        elif path.is_file():
+            add(path, path.name, explicit=True)
+        elif glob.has_magic(item):
+            matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
+            files = [m for m in matches if m.is_file()]
+            if not files:
+                found.missing.append(item)
+            for match in files:
+                add(match, match.name, explicit=False)
+        else:
+            found.missing.append(item)
+    return found
+
+
+def _walk(folder: Path) -> list[Path]:
+    out: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+    return out
+
+
+@dataclass(frozen=True)
+class PageSelection:
+    """1-based inclusive ranges; `None` as an end means 'to the last page'."""
+
+    ranges: tuple[tuple[int, Optional[int]], ...] = ()
+
+    @classmethod
+    def parse(cls, spec: Optional[str]) -> "PageSelection":
+        if spec is None or not spec.strip():
+            return cls()
+        ranges: list[tuple[int, Optional[int]]] = []
+        for part in spec.split(","):
+            m = _RANGE.match(part)
+            if not m or not (m.group(1) or m.group(3)) or (m.group(2) is None and m.group(3)):
+                raise UsageError(f"--pages: cannot read {part.strip()!r}; use e.g. 1-3,7,10- (1-based)")
+            start = int(m.group(1)) if m.group(1) else 1
+            end = (int(m.group(3)) if m.group(3) else None) if m.group(2) else start
+            if start < 1 or (end is not None and end < start):
+                raise UsageError(f"--pages: {part.strip()!r} is not a valid range; pages start at 1")
+            ranges.append((start, end))
+        return cls(tuple(ranges))
+
+    def indices(self, page_count: int) -> list[int]:
+        """0-based page indices present in a document of `page_count` pages, in order."""
+        if not self.ranges:
+            return list(range(page_count))
+        chosen: set[int] = set()
+        for start, end in self.ranges:
+            last = page_count if end is None else min(end, page_count)
+            chosen.update(range(start - 1, last))
+        return sorted(chosen)
+
+    def __str__(self) -> str:
+        return ",".join(f"{a}-{'' if b is None else b}" if b != a else str(a) for a, b in self.ranges) or "all"

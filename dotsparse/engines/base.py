@@ -1,0 +1,75 @@
+"""The engine contract: a page image and a prompt in, an answer out.
+
+Engines never import the parser or the writers. VLM engines answer with text; an engine that
+already knows the structure (the embedded one) answers with `blocks` in the dots.ocr shape,
+in the coordinates of the sent image, so the same post-processing applies to every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Protocol, runtime_checkable
+
+from PIL import Image
+
+from ..model import Mode, PageGeometry, RawBlock
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 0.1
+    top_p: float = 1.0
+    max_tokens: int = 16384
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """Where a page comes from, enough for an engine to reopen it (e.g. in another process)."""
+
+    path: Path
+    index: int  # 0-based page index within the source
+    kind: str  # "pdf" or "image"
+    password: Optional[str] = None
+
+
+@dataclass
+class EngineRequest:
+    page: PageRef
+    geometry: PageGeometry
+    image: Optional[Image.Image]  # exactly geometry.sent_width x geometry.sent_height, RGB
+    prompt: str
+    mode: Mode
+    sampling: Sampling = field(default_factory=Sampling)
+
+
+@dataclass
+class EngineAnswer:
+    text: Optional[str] = None
+    blocks: Optional[list[RawBlock]] = None
+    finish_reason: Optional[str] = None  # "stop", "length", ...
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    endpoint: Optional[str] = None
+    elapsed_s: float = 0.0
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+    model: str
+    needs_image: bool  # False: the engine reads the page itself and the pipeline may skip rendering
+
+    async def start(self) -> None:
+        """Connect, load weights or start workers; raise EngineUnavailable with a clear message."""
+
+    async def infer(self, request: EngineRequest) -> EngineAnswer:
+        """Answer one request; raise EngineError when no answer could be had."""
+
+    async def aclose(self) -> None:
+        """Release connections, processes, GPU memory."""

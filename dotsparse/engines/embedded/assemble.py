@@ -1,0 +1,61 @@
+"""Regions to dots.ocr-shaped blocks: Markdown text per category, boxes in the sent image."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ...model import CellFormat, Category, RawBlock
+from .regions import Rect, Region
+from .tables import table_html
+from .textlayer import group_lines, join_lines, line_text
+
+_BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓✔➢➤►])\s*")
+_NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
+_MD_SPECIAL = re.compile(r"^(#{1,6}\s|[-+*]\s|\d+[.)]\s|>)")
+
+
+def region_text(region: Region) -> str:
+    if region.category == Category.PICTURE:
+        return ""
+    if region.category == Category.TABLE:
+        return table_html(region)
+    lines = [line_text(ln) for ln in group_lines(region.words)]
+    if region.category == Category.FORMULA:
+        return " ".join(lines)
+    text = join_lines(lines)
+    if region.category == Category.TITLE:
+        return "# " + text
+    if region.category == Category.SECTION_HEADER:
+        return "## " + text
+    if region.category == Category.LIST_ITEM:
+        return _list_item(text)
+    # Body text that merely starts like Markdown syntax must stay text.
+    return "\\" + text if _MD_SPECIAL.match(text) else text
+
+
+def _list_item(text: str) -> str:
+    if _NUMBERED.match(text):
+        return text
+    return "- " + _BULLET.sub("", text, count=1)
+
+
+def block_format(category: Category, with_text: bool) -> CellFormat:
+    if not with_text or category == Category.PICTURE:
+        return CellFormat.NONE
+    return {Category.TABLE: CellFormat.HTML, Category.FORMULA: CellFormat.TEXT}.get(category, CellFormat.MARKDOWN)
+
+
+def to_blocks(regions: list[Region], to_sent: Callable[[Rect], list[int]], with_text: bool) -> list[RawBlock]:
+    blocks = []
+    for r in regions:
+        text = region_text(r) if with_text else None
+        blocks.append(RawBlock(bbox=to_sent(r.bbox), category=r.category.value,
+                               text=text if text else None, format=block_format(r.category, with_text)))
+    return blocks
+
+
+def page_text(regions: list[Region]) -> str:
+    """Plain page text as the `ocr` prompt gives it: body only, blocks separated by blank lines."""
+    parts = [region_text(r) for r in regions if r.category not in (Category.PAGE_HEADER, Category.PAGE_FOOTER)]
+    return "\n\n".join(p for p in parts if p)

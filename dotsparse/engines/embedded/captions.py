@@ -1,0 +1,28 @@
+"""Captions the layout model labelled as Text: "Table 2." / "Figure 3:" next to a table or picture."""
+
+from __future__ import annotations
+
+import re
+
+from ...model import Category
+from .regions import Region
+from .textlayer import group_lines, line_text
+
+_CAPTION = re.compile(r"^\s*(fig\.?|figure|table|tab\.|chart|plate|exhibit|listing|scheme)\s*[0-9IVXivx]+[a-z]?\s*[.:|\-–—]", re.I)
+_NEAR = 36.0  # points between a caption and its table or picture
+
+
+def relabel_captions(regions: list[Region]) -> None:
+    anchors = [r for r in regions if r.category in (Category.TABLE, Category.PICTURE)]
+    for r in regions:
+        if r.category != Category.TEXT or not r.words or not anchors:
+            continue
+        first = line_text(group_lines(r.words)[0])
+        if _CAPTION.match(first) and any(_gap(r, a) < _NEAR for a in anchors):
+            r.category = Category.CAPTION
+
+
+def _gap(a: Region, b: Region) -> float:
+    dy = max(b.bbox[1] - a.bbox[3], a.bbox[1] - b.bbox[3], 0.0)
+    dx = max(b.bbox[0] - a.bbox[2], a.bbox[0] - b.bbox[2], 0.0)
+    return max(dx, dy)

@@ -1,0 +1,86 @@
+"""Page headers and footers: the layout model's labels, confirmed or added by position and repetition.
+
+A line in the top or bottom band of the page is furniture when a similar line (digits ignored,
+so running page numbers match) sits at a similar height on a neighbouring page, or when it is
+a bare page number. Footnotes are body text and are never turned into furniture.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from ...model import Category
+from .regions import Rect, Region
+from .textlayer import group_lines, line_text
+
+_BAND = 0.12  # share of the page height at the top and at the bottom
+_MODEL_BAND = 0.2  # the model's own header/footer labels are trusted this far from the edges
+_PAGE_NUMBER = re.compile(r"^\s*(page\s*)?[-–—]?\s*([0-9]{1,4}|[ivxlcdm]{1,6})\s*[-–—]?\s*((of|/)\s*[0-9]{1,4})?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class BandLine:
+    text: str  # normalised: lower case, digits as '#'
+    y: float  # vertical centre as a share of the page height
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", " ", text.strip().lower()))
+
+
+def band_lines(lines_words: list, page_rect: Rect) -> list[BandLine]:
+    """Lines of one page that lie in its top or bottom band, for comparison with neighbours."""
+    h = page_rect[3] - page_rect[1] or 1.0
+    out = []
+    for line in group_lines(lines_words):
+        y = ((line[0].bbox[1] + line[0].bbox[3]) / 2 - page_rect[1]) / h
+        if y < _BAND or y > 1 - _BAND:
+            out.append(BandLine(normalise(line_text(line)), y))
+    return out
+
+
+def mark_furniture(regions: list[Region], page_rect: Rect, neighbours: list[list[BandLine]]) -> None:
+    h = page_rect[3] - page_rect[1] or 1.0
+    furniture = (Category.PAGE_HEADER, Category.PAGE_FOOTER)
+    if not neighbours and sum(1 for r in regions if r.words) <= 1:
+        # A page with a single block of text: that block is the content, whatever its position.
+        for r in regions:
+            if r.category in furniture:
+                r.category = Category.TEXT
+        return
+    for r in regions:
+        if r.category in (Category.FOOTNOTE, Category.PICTURE, Category.TABLE) or not r.words:
+            continue
+        top = (r.bbox[1] - page_rect[1]) / h
+        bottom = (r.bbox[3] - page_rect[1]) / h
+        in_top, in_bottom = bottom < _BAND, top > 1 - _BAND
+        if not (in_top or in_bottom):
+            if top > _MODEL_BAND and bottom < 1 - _MODEL_BAND and r.category in (Category.PAGE_HEADER, Category.PAGE_FOOTER) and not _repeats(r, page_rect, neighbours):
+                r.category = Category.TEXT  # the model's guess, far from the margins and not repeated
+            continue
+        if r.category in (Category.PAGE_HEADER, Category.PAGE_FOOTER):
+            continue
+        text = " ".join(line_text(ln) for ln in group_lines(r.words))
+        if _PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours):
+            r.category = Category.PAGE_HEADER if in_top else Category.PAGE_FOOTER
+
+
+def _repeats(r: Region, page_rect: Rect, neighbours: list[list[BandLine]]) -> bool:
+    h = page_rect[3] - page_rect[1] or 1.0
+    mine = band_lines(r.words, page_rect) or [BandLine(normalise(" ".join(w.text for w in r.words)),
+                                                        ((r.bbox[1] + r.bbox[3]) / 2 - page_rect[1]) / h)]
+    for line in mine:
+        if len(line.text) < 2 and not _PAGE_NUMBER.match(line.text.replace("#", "1")):
+            continue
+        for other in neighbours:
+            if any(abs(o.y - line.y) < 0.03 and _similar(o.text, line.text) for o in other):
+                return True
+    return False
+
+
+def _similar(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() > 0.85

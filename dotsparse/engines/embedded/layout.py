@@ -1,0 +1,93 @@
+"""Layout regions from PyMuPDF's bundled layout model, with every text-layer word given a home."""
+
+from __future__ import annotations
+
+import pymupdf
+
+from ...model import Category
+from .captions import relabel_captions
+from .regions import Rect, Region, TableCell, Word, area, contains_point, union
+from .textlayer import group_lines
+
+_CLASSES = {c.value.lower(): c for c in Category}
+_layout_ready = False
+
+
+def _activate() -> None:
+    # Imported lazily: it loads the ONNX layout model, which only worker processes need.
+    global _layout_ready
+    if not _layout_ready:
+        import pymupdf.layout
+
+        pymupdf.layout.activate()
+        _layout_ready = True
+
+
+def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
+    """Regions labelled with the 11 categories; words outside every region become Text regions."""
+    _activate()
+    page.get_layout(return_raw=True)
+    regions = []
+    for raw in page.layout_information or ():
+        box = tuple(raw["group_bbox"])
+        category = _CLASSES.get(str(raw.get("class_name", "")).lower(), Category.TEXT)
+        if box[2] - box[0] < 1 or box[3] - box[1] < 1:
+            continue
+        region = Region(bbox=box, category=category)
+        if category == Category.TABLE:
+            region.cells = _table_cells(raw)
+        regions.append(region)
+    _assign_words(regions, words)
+    regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
+    relabel_captions(regions)
+    return regions
+
+
+def _table_cells(raw: dict) -> list[TableCell]:
+    boxes = raw.get("bboxes") or []
+    cells = []
+    for c in raw.get("table_cells") or ():
+        if not 0 <= c.bbox_idx < len(boxes):
+            continue
+        cells.append(TableCell(row=c.row_start, col=c.col_start, rowspan=max(1, c.row_end - c.row_start),
+                               colspan=max(1, c.col_end - c.col_start), bbox=tuple(boxes[c.bbox_idx])))
+    return cells
+
+
+def _assign_words(regions: list[Region], words: list[Word]) -> None:
+    orphans = []
+    by_area = sorted(regions, key=lambda r: area(r.bbox))
+    for w in words:
+        home = next((r for r in by_area if contains_point(r.bbox, w.cx, w.cy)), None)
+        if home is None:
+            orphans.append(w)
+        else:
+            home.words.append(w)
+    regions.extend(orphan_regions(orphans))
+    # Pictures keep their words only for reference; their box may have been drawn around labels.
+    for r in regions:
+        if r.words and r.category not in (Category.TABLE, Category.PICTURE):
+            r.bbox = union([r.bbox] + [w.bbox for w in r.words]) if r.category != Category.FORMULA else r.bbox
+
+
+def orphan_regions(words: list[Word], category: Category = Category.TEXT) -> list[Region]:
+    """Paragraph-like Text regions from words the layout model did not cover (also all OCR words without layout)."""
+    blocks: list[list[list[Word]]] = []
+    for line in group_lines(words):
+        box = union([w.bbox for w in line])
+        h = box[3] - box[1]
+        for block in reversed(blocks):
+            last = union([w.bbox for w in block[-1]])
+            gap = box[1] - last[3]
+            h_overlap = min(box[2], last[2]) - max(box[0], last[0])
+            if -h < gap < 1.2 * h and h_overlap > 0:
+                block.append(line)
+                break
+        else:
+            blocks.append([line])
+    return [Region(bbox=union([w.bbox for ln in b for w in ln]), category=category,
+                   words=[w for ln in b for w in ln]) for b in blocks]
+
+
+def full_page_region(rect: Rect, words: list[Word]) -> Region:
+    return Region(bbox=rect, category=Category.TEXT, words=list(words))

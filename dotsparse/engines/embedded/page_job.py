@@ -1,0 +1,106 @@
+"""One page, start to finish, inside a worker process: picklable job in, blocks out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+import pymupdf
+
+from ...errors import EngineError
+from ...model import CellFormat, Category, Mode, RawBlock
+from .assemble import page_text, to_blocks
+from .documents import load_page, open_document
+from .furniture import BandLine, band_lines, mark_furniture
+from .layout import detect_regions
+from .quality import judge
+from .reading_order import order_regions
+from .regions import Rect, Region, Word
+from .scan import scan_page
+from .textlayer import group_lines, invisible_spans, line_text, page_words
+
+_NEIGHBOURS = 2  # pages each side compared for repeated headers and footers
+_BOX = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]\s*$")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    path: str
+    index: int
+    kind: str
+    password: Optional[str]
+    mode: Mode
+    prompt: str
+    sent_width: int
+    sent_height: int
+    ocr: str  # auto | always | never
+
+
+def run_job(job: PageJob) -> list[RawBlock]:
+    try:
+        return _run(job)
+    except EngineError:
+        raise
+    except Exception as exc:  # one bad page must not stop the document: report it for this page only
+        raise EngineError(f"embedded engine failed: {type(exc).__name__}: {exc}", source=job.path,
+                          page=job.index + 1, stage="embedded") from exc
+
+
+def _run(job: PageJob) -> list[RawBlock]:
+    doc = open_document(Path(job.path), job.password)
+    if not 0 <= job.index < doc.page_count:
+        raise EngineError(f"no page {job.index + 1} (the file has {doc.page_count})", source=job.path,
+                          page=job.index + 1, stage="embedded")
+    page = load_page(doc, job.index)
+    rect = tuple(page.rect)
+    sx, sy = job.sent_width / (rect[2] - rect[0]), job.sent_height / (rect[3] - rect[1])
+
+    def to_sent(b: Rect) -> list[int]:
+        return [round((b[0] - rect[0]) * sx), round((b[1] - rect[1]) * sy),
+                round((b[2] - rect[0]) * sx), round((b[3] - rect[1]) * sy)]
+
+    regions, words = _page_regions(doc, page, job)
+    if job.mode == Mode.BOX:
+        return [_box_block(job, words, to_sent, sx, sy, rect)]
+    if job.mode == Mode.TEXT:
+        return [RawBlock(bbox=[0, 0, job.sent_width, job.sent_height], category=Category.TEXT.value,
+                         text=page_text(regions), format=CellFormat.MARKDOWN)]
+    with_text = job.mode in (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
+    return to_blocks(regions, to_sent, with_text)
+
+
+def _page_regions(doc: pymupdf.Document, page: pymupdf.Page, job: PageJob) -> tuple[list[Region], list[Word]]:
+    hidden, hidden_chars, total_chars = invisible_spans(page)
+    words = page_words(page, hidden)
+    verdict = judge(page, words, hidden_chars, total_chars)
+    use_ocr = job.ocr == "always" or (job.ocr == "auto" and (verdict.needs_ocr or job.kind == "image"))
+    if use_ocr:
+        scanned = scan_page(page)
+        return scanned.regions, scanned.words
+    regions = detect_regions(page, words)
+    mark_furniture(regions, tuple(page.rect), _neighbour_bands(doc, page.number))
+    return order_regions(regions), words
+
+
+def _neighbour_bands(doc: pymupdf.Document, number: int) -> list[list[BandLine]]:
+    out = []
+    for other in range(max(0, number - _NEIGHBOURS), min(doc.page_count, number + _NEIGHBOURS + 1)):
+        if other != number:
+            page = load_page(doc, other)
+            out.append(band_lines(page_words(page, []), tuple(page.rect)))
+    return out
+
+
+def _box_block(job: PageJob, words: list[Word], to_sent: Callable[[Rect], list[int]], sx: float, sy: float,
+               rect: Rect) -> RawBlock:
+    m = _BOX.search(job.prompt.strip())
+    if not m:
+        raise EngineError("box mode needs a prompt ending with [x1, y1, x2, y2]", source=job.path,
+                          page=job.index + 1, stage="embedded")
+    x1, y1, x2, y2 = (float(v) for v in m.groups())
+    box = (rect[0] + min(x1, x2) / sx, rect[1] + min(y1, y2) / sy, rect[0] + max(x1, x2) / sx, rect[1] + max(y1, y2) / sy)
+    inside = [w for w in words if box[0] <= w.cx <= box[2] and box[1] <= w.cy <= box[3]]
+    text = "\n".join(line_text(ln) for ln in group_lines(inside))
+    return RawBlock(bbox=to_sent(box), category=Category.TEXT.value, text=text, format=CellFormat.MARKDOWN)

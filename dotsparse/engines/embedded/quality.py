@@ -1,0 +1,53 @@
+"""Per-page decision: is the text layer the page's text, or must the page be OCR'd?
+
+OCR when the page shows images but has (almost) no visible text, when most of its text is
+invisible (render mode 3: an old OCR layer or hidden text), or when the text is garbage
+(replacement characters, private-use glyphs, control characters, or no word-like tokens) —
+the typical output of fonts without a usable ToUnicode map.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pymupdf
+
+from .regions import Word
+
+_WORDLIKE = re.compile(r"^[^\W\d_]{2,}$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TextVerdict:
+    needs_ocr: bool
+    reason: str
+
+
+def judge(page: pymupdf.Page, words: list[Word], hidden_chars: int, total_chars: int) -> TextVerdict:
+    visible = "".join(w.text for w in words)
+    if total_chars and hidden_chars / total_chars > 0.5:
+        return TextVerdict(True, "text layer is mostly invisible")
+    if len(visible) < 20:
+        # Text drawn as vector outlines also needs OCR; a blank page does not.
+        drawn = len(page.get_cdrawings()) > 100
+        return TextVerdict(_image_cover(page) > 0.1 or drawn, "no text layer")
+    bad = sum(1 for ch in visible if ch == "\ufffd" or 0xE000 <= ord(ch) <= 0xF8FF or ord(ch) < 32)
+    if bad / len(visible) > 0.1:
+        return TextVerdict(True, "text layer has unmapped glyphs")
+    tokens = [w.text.strip(".,;:()[]\"'!?") for w in words]
+    tokens = [t for t in tokens if t]
+    if len(tokens) >= 20:
+        wordlike = sum(1 for t in tokens if _WORDLIKE.match(t) or t.isdigit())
+        if wordlike / len(tokens) < 0.25:
+            return TextVerdict(True, "text layer looks like garbage")
+    return TextVerdict(False, "text layer")
+
+
+def _image_cover(page: pymupdf.Page) -> float:
+    """Share of the page covered by images (a scan is one image over the whole page)."""
+    page_area = abs(page.rect) or 1.0
+    covered = 0.0
+    for info in page.get_image_info():
+        covered += abs(pymupdf.Rect(info["bbox"]) & page.rect)
+    return min(1.0, covered / page_area)

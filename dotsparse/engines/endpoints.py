@@ -1,0 +1,94 @@
+"""A pool of OpenAI-compatible endpoints: least outstanding work first, failing ones probed back in."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Optional
+
+from ..errors import EngineError
+
+DOWN_AFTER = 2  # consecutive connection-level failures before an endpoint is taken out
+PROBE_EVERY = 2.0  # seconds between health probes of an endpoint that is out
+
+
+class ServerUnavailable(EngineError):
+    """Every endpoint stayed down for longer than the wait allowed."""
+
+
+@dataclass
+class Endpoint:
+    url: str
+    outstanding: int = 0
+    failures: int = 0
+    down: bool = False
+    next_probe: float = 0.0
+    served: int = 0
+    taken_out: int = 0
+
+
+@dataclass
+class EndpointPool:
+    urls: list[str]
+    probe: Callable[[str], Awaitable[bool]]
+    unavailable_timeout: float = 300.0
+    on_event: Callable[[str], None] = lambda message: None
+    endpoints: list[Endpoint] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.endpoints = [Endpoint(url=u.rstrip("/")) for u in self.urls]
+        self._changed = asyncio.Event()
+
+    async def acquire(self) -> Endpoint:
+        """The healthy endpoint with the least outstanding requests; waits while all are down."""
+        deadline: Optional[float] = None
+        while True:
+            healthy = [e for e in self.endpoints if not e.down]
+            if healthy:
+                chosen = min(healthy, key=lambda e: (e.outstanding, e.served))
+                chosen.outstanding += 1
+                return chosen
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + self.unavailable_timeout
+                self.on_event(f"all {len(self.endpoints)} server(s) are down; waiting up to "
+                              f"{self.unavailable_timeout:.0f}s for one to come back")
+            if now >= deadline:
+                raise ServerUnavailable(f"no server answered for {self.unavailable_timeout:.0f}s "
+                                        f"({', '.join(e.url for e in self.endpoints)})",
+                                        stage="engine", hint="start the server, or raise --unavailable-timeout")
+            await self._probe_due(now)
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=min(PROBE_EVERY, deadline - now))
+            except asyncio.TimeoutError:
+                pass
+            self._changed.clear()
+
+    def release(self, endpoint: Endpoint, ok: bool, connection_failure: bool = False) -> None:
+        endpoint.outstanding -= 1
+        if ok:
+            endpoint.failures = 0
+            endpoint.served += 1
+            return
+        if connection_failure:
+            endpoint.failures += 1
+            if endpoint.failures >= DOWN_AFTER and not endpoint.down:
+                endpoint.down = True
+                endpoint.taken_out += 1
+                endpoint.next_probe = time.monotonic() + PROBE_EVERY
+                self.on_event(f"server {endpoint.url} is not answering; taken out until it does")
+
+    async def _probe_due(self, now: float) -> None:
+        for endpoint in self.endpoints:
+            if endpoint.down and now >= endpoint.next_probe:
+                endpoint.next_probe = now + PROBE_EVERY
+                if await self.probe(endpoint.url):
+                    endpoint.down = False
+                    endpoint.failures = 0
+                    self.on_event(f"server {endpoint.url} answers again")
+                    self._changed.set()
+
+    async def probe_loop_once(self) -> None:
+        """Bring back endpoints that recovered while others carried the load."""
+        await self._probe_due(time.monotonic())

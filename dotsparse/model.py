@@ -1,0 +1,202 @@
+"""Typed data that flows between stages. Imports nothing from the rest of the package."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class Category(str, Enum):
+    CAPTION = "Caption"
+    FOOTNOTE = "Footnote"
+    FORMULA = "Formula"
+    LIST_ITEM = "List-item"
+    PAGE_FOOTER = "Page-footer"
+    PAGE_HEADER = "Page-header"
+    PICTURE = "Picture"
+    SECTION_HEADER = "Section-header"
+    TABLE = "Table"
+    TEXT = "Text"
+    TITLE = "Title"
+
+
+FURNITURE = frozenset({Category.PAGE_HEADER, Category.PAGE_FOOTER})
+
+
+class CellFormat(str, Enum):
+    MARKDOWN = "markdown"
+    HTML = "html"
+    LATEX = "latex"
+    TEXT = "text"  # plain text where a VLM would give LaTeX (embedded engine formulas)
+    NONE = "none"
+
+
+class Mode(str, Enum):
+    LAYOUT = "layout"
+    DETECT = "detect"
+    TEXT = "text"
+    BOX = "box"
+    TABLES = "tables"
+    FORMULAS = "formulas"
+    ORDER = "order"
+
+    @property
+    def prompt_name(self) -> str:
+        return {
+            Mode.LAYOUT: "layout_all",
+            Mode.TABLES: "layout_all",
+            Mode.FORMULAS: "layout_all",
+            Mode.DETECT: "layout_only",
+            Mode.ORDER: "layout_only",
+            Mode.TEXT: "ocr",
+            Mode.BOX: "grounding_ocr",
+        }[self]
+
+
+class PageStatus(str, Enum):
+    OK = "ok"  # answer parsed cleanly
+    REPAIRED = "repaired"  # answer needed repairs, content kept
+    TRUNCATED = "truncated"  # the model hit the token limit; what it said is kept
+    FALLBACK = "fallback"  # produced by a fallback step after the first answer failed
+    FAILED = "failed"  # no usable answer; `error` says why
+    SERVER_UNAVAILABLE = "server-unavailable"
+
+    @property
+    def usable(self) -> bool:
+        return self not in (PageStatus.FAILED, PageStatus.SERVER_UNAVAILABLE)
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Box(Frozen):
+    """Axis-aligned box, x1 <= x2 and y1 <= y2."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    def scaled(self, sx: float, sy: float) -> "Box":
+        return Box(x1=self.x1 * sx, y1=self.y1 * sy, x2=self.x2 * sx, y2=self.y2 * sy)
+
+    def as_list(self, ndigits: int = 2) -> list[float]:
+        return [round(v, ndigits) for v in (self.x1, self.y1, self.x2, self.y2)]
+
+
+class PageGeometry(Frozen):
+    """The page as the user knows it, and the image the engine was sent.
+
+    Page pixels are PDF points * dpi / 72 for PDFs and the file's own pixels for images.
+    `sent_*` is the multiple-of-28 image the engine saw: its answers are in that space.
+    """
+
+    width_pt: float
+    height_pt: float
+    dpi: float
+    width_px: int
+    height_px: int
+    sent_width: int
+    sent_height: int
+
+    def sent_to_px(self, box: Box) -> Box:
+        return box.scaled(self.width_px / self.sent_width, self.height_px / self.sent_height)
+
+    def px_to_sent(self, box: Box) -> Box:
+        return box.scaled(self.sent_width / self.width_px, self.sent_height / self.height_px)
+
+    def px_to_pt(self, box: Box) -> Box:
+        return box.scaled(self.width_pt / self.width_px, self.height_pt / self.height_px)
+
+
+class RawBlock(BaseModel):
+    """One block as an engine reported it, coordinates in the sent image; not yet validated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    bbox: Optional[list] = None
+    category: Optional[str] = None
+    text: Optional[str] = None
+    format: Optional[CellFormat] = None  # engines that know the format say so (embedded: text formulas)
+    truncated: bool = False
+
+
+class Cell(Frozen):
+    order: int = Field(description="Reading-order index within the page, from 0.")
+    category: Category
+    bbox_px: Optional[list[float]] = Field(description="[x1, y1, x2, y2] in page pixels; null if the box was unusable.")
+    bbox_pt: Optional[list[float]] = Field(description="[x1, y1, x2, y2] in PDF points (72 per inch).")
+    text: str = ""
+    format: CellFormat
+    truncated: bool = False
+    asset: Optional[str] = Field(default=None, description="Relative path of this cell's file (crop, table, formula).")
+
+
+class Repair(Frozen):
+    kind: str
+    detail: str = ""
+
+
+class Timings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    render_s: float = 0.0
+    engine_s: float = 0.0
+    parse_s: float = 0.0
+    write_s: float = 0.0
+
+
+class EngineUsage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 1
+    finish_reason: Optional[str] = None
+    endpoint: Optional[str] = None
+
+
+class PageResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(description="1-based page number within the source.")
+    status: PageStatus
+    error: Optional[str] = None
+    geometry: Optional[PageGeometry] = None
+    repairs: list[Repair] = Field(default_factory=list)
+    fallbacks: list[str] = Field(default_factory=list)
+    timings: Timings = Field(default_factory=Timings)
+    usage: EngineUsage = Field(default_factory=EngineUsage)
+    cells: list[Cell] = Field(default_factory=list)
+    raw_answer: Optional[str] = Field(default=None, description="The engine's answer, kept only when it could not be parsed.")
+
+
+class DocumentInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    sha256: str
+    kind: str = Field(description="pdf or image")
+    page_count: int
+    pages_selected: list[int]
+    dpi: float
+    engine: str
+    model: str
+    mode: Mode
+    dotsparse_version: str
+    error: Optional[str] = Field(default=None, description="Set when the whole file could not be read.")
+
+
+class DocumentResult(BaseModel):
+    """The shape of `<doc>.json`; writers stream it page by page rather than building it whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    document: DocumentInfo
+    pages: list[PageResult]

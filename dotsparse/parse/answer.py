@@ -1,0 +1,89 @@
+"""From an engine answer to a page's cells, repairs and status, per mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
+from .cells import build_cells
+from .repair import recover_elements
+from .repetition import trim_repetition
+
+_KEEP_ONLY = {Mode.TABLES: Category.TABLE, Mode.FORMULAS: Category.FORMULA}
+
+
+@dataclass
+class Interpretation:
+    cells: list[Cell] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    status: PageStatus = PageStatus.OK
+    error: Optional[str] = None
+    looped: bool = False  # a repetition loop was cut: the fallback ladder may do better
+
+    @property
+    def needs_retry(self) -> bool:
+        return self.status in (PageStatus.FAILED, PageStatus.TRUNCATED) or self.looped
+
+
+def interpret(text: Optional[str], blocks: Optional[list[RawBlock]], finish_reason: Optional[str],
+              geometry: PageGeometry, mode: Mode, box: Optional[Box] = None) -> Interpretation:
+    """`box` (page pixels) is the region asked for in `box` mode."""
+    if mode in (Mode.TEXT, Mode.BOX):
+        result = _plain_text(text, blocks, geometry, box)
+    else:
+        result = _layout(text, blocks, geometry, mode)
+    truncated = finish_reason == "length" or any(c.truncated for c in result.cells)
+    if result.status is PageStatus.FAILED:
+        return result
+    if truncated:
+        result.status = PageStatus.TRUNCATED
+        result.repairs.append(Repair(kind="truncated", detail=f"finish_reason={finish_reason}"))
+    elif result.repairs:
+        result.status = PageStatus.REPAIRED
+    result.looped = any(r.kind in ("repetition_trimmed", "element_loop_trimmed") for r in result.repairs)
+    return result
+
+
+def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: PageGeometry,
+            mode: Mode) -> Interpretation:
+    out = Interpretation()
+    if blocks is None:
+        recovered = recover_elements(text or "")
+        out.repairs.extend(recovered.repairs)
+        if not recovered.parsed:
+            out.status = PageStatus.FAILED
+            out.error = ("the answer is empty" if not (text or "").strip()
+                         else "the answer holds no layout JSON")
+            return out
+        blocks = [_raw_block(el) for el in recovered.elements]
+    with_text = mode not in (Mode.DETECT, Mode.ORDER)
+    cells, notes = build_cells(blocks, geometry, with_text=with_text)
+    out.repairs.extend(notes)
+    keep = _KEEP_ONLY.get(mode)
+    out.cells = [c for c in cells if c.category is keep] if keep else cells
+    return out
+
+
+def _raw_block(element: dict) -> RawBlock:
+    text = element.get("text")
+    return RawBlock(bbox=element.get("bbox") if isinstance(element.get("bbox"), list) else None,
+                    category=element.get("category") if isinstance(element.get("category"), str) else None,
+                    text=text if isinstance(text, str) or text is None else str(text),
+                    truncated=bool(element.get("__truncated__", False)))
+
+
+def _plain_text(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: PageGeometry,
+                box: Optional[Box]) -> Interpretation:
+    out = Interpretation()
+    if blocks is not None:
+        text = "\n\n".join(b.text for b in blocks if b.text)
+    body = (text or "").strip()
+    body, looped = trim_repetition(body)
+    if looped:
+        out.repairs.append(Repair(kind="repetition_trimmed"))
+    region = box or Box(x1=0, y1=0, x2=geometry.width_px, y2=geometry.height_px)
+    out.cells = [Cell(order=0, category=Category.TEXT, text=body,
+                      format=CellFormat.MARKDOWN if body else CellFormat.NONE,
+                      bbox_px=region.as_list(), bbox_pt=geometry.px_to_pt(region).as_list())]
+    return out

@@ -1,0 +1,122 @@
+"""One page, the unit of work: ask the engine, interpret the answer, write the page's own files."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from PIL import Image
+
+from ..engines.base import Engine, EngineAnswer, EngineRequest, PageRef, Sampling
+from ..errors import DotsparseError, EngineError
+from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
+                     PageStatus, Repair)
+from ..parse.answer import interpret
+from ..prompts import grounding_prompt
+from ..writers.assets import asset_name, write_crop, write_formula_tex, write_table_html
+from ..writers.overlay import write_overlay
+from .outputs import DocPaths
+
+
+@dataclass
+class PageJob:
+    """Everything needed to produce one page's result; picklable apart from the image."""
+
+    ref: PageRef
+    geometry: PageGeometry
+    mode: Mode
+    prompt: str
+    sampling: Sampling
+    box_px: Optional[Box] = None
+    image: Optional[Image.Image] = None
+    render_s: float = 0.0
+    timeout: Optional[float] = None
+
+    @property
+    def page_no(self) -> int:
+        return self.ref.index + 1
+
+
+@dataclass
+class Attempt:
+    answer: Optional[EngineAnswer] = None
+    error: Optional[str] = None
+    status: PageStatus = PageStatus.FAILED
+    extra: dict = field(default_factory=dict)
+
+
+def build_request(job: PageJob) -> EngineRequest:
+    prompt = job.prompt
+    if job.mode is Mode.BOX and job.box_px is not None:
+        prompt = grounding_prompt(job.prompt, job.geometry.px_to_sent(job.box_px))
+    return EngineRequest(page=job.ref, geometry=job.geometry, image=job.image, prompt=prompt, mode=job.mode,
+                         sampling=job.sampling)
+
+
+async def ask(engine: Engine, request: EngineRequest, timeout: Optional[float]) -> EngineAnswer:
+    try:
+        return await asyncio.wait_for(engine.infer(request), timeout=timeout)
+    except asyncio.TimeoutError as exc:
+        raise EngineError(f"no answer within the page timeout of {timeout:.0f}s", stage="engine",
+                          retryable=True) from exc
+
+
+def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float) -> PageResult:
+    found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, job.mode, job.box_px)
+    result = PageResult(page=job.page_no, status=found.status, error=found.error, geometry=job.geometry,
+                        repairs=found.repairs, cells=found.cells,
+                        usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
+                                          completion_tokens=answer.completion_tokens, attempts=answer.attempts,
+                                          finish_reason=answer.finish_reason, endpoint=answer.endpoint))
+    if found.status is PageStatus.FAILED:
+        result.raw_answer = (answer.text or "")[:20000]
+    result.timings.render_s = job.render_s
+    result.timings.engine_s = answer.elapsed_s
+    result.timings.parse_s = time.monotonic() - parse_started
+    return result
+
+
+def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageStatus.FAILED) -> PageResult:
+    message = str(error) if isinstance(error, DotsparseError) else f"{type(error).__name__}: {error}"
+    return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
+                      timings={"render_s": job.render_s})
+
+
+def needs_page_image(cells: list[Cell], overlay: bool) -> bool:
+    return overlay or any(c.category is Category.PICTURE or
+                          (c.category is Category.FORMULA and c.format is CellFormat.TEXT) for c in cells)
+
+
+def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: DocPaths, overlay: bool
+                      ) -> PageResult:
+    """Save tables, formulas, crops (and the overlay) and record each file on its cell."""
+    started = time.monotonic()
+    cells: list[Cell] = []
+    geometry = result.geometry
+    for cell in result.cells:
+        asset = None
+        if cell.category is Category.TABLE and cell.format is CellFormat.HTML and cell.text:
+            path, asset = paths.asset("tables", asset_name(result.page, cell, ".html"))
+            write_table_html(path, f"{paths.name} page {result.page} table {cell.order}", cell.text)
+        elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
+            path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
+            write_formula_tex(path, cell.text)
+        elif (cell.category in (Category.PICTURE, Category.FORMULA) and image is not None and geometry
+              and cell.bbox_px):
+            path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
+            write_crop(path, image, tuple(geometry.px_to_sent(Box(x1=cell.bbox_px[0], y1=cell.bbox_px[1],
+                                                                 x2=cell.bbox_px[2], y2=cell.bbox_px[3]
+                                                                 )).as_list()))
+        cells.append(cell.model_copy(update={"asset": asset}) if asset else cell)
+    if overlay and image is not None and geometry:
+        path, _ = paths.asset("overlay", f"p{result.page:04d}.png")
+        write_overlay(path, image, geometry, cells)
+    result = result.model_copy(update={"cells": cells})
+    result.timings.write_s += time.monotonic() - started
+    return result
+
+
+def note(result: PageResult, kind: str, detail: str = "") -> None:
+    result.repairs.append(Repair(kind=kind, detail=detail))

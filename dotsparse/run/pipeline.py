@@ -1,0 +1,216 @@
+"""The only place that wires the stages: sources → page images → engine answers → cells → writers.
+
+Pages stream: at most `concurrency` pages are rendered or in flight at once, whatever the number of
+documents or pages, and each page's result is committed to disk as soon as it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from .. import __version__
+from ..config import RunConfig
+from ..discover import PageSelection, Source, discover
+from ..engines.base import Engine, PageRef, Sampling
+from ..engines.endpoints import ServerUnavailable
+from ..errors import DotsparseError, SourceError, UsageError
+from ..model import Box, DocumentInfo, PageResult, PageStatus
+from ..raster import OpenSource, RenderOptions, file_sha256
+from ..writers.json_doc import page_json_line, write_document_json
+from ..writers.markdown import write_markdown
+from .fallback import FallbackLadder
+from .outputs import DocPaths, assign_doc_paths
+from .page import PageJob, failed_result, needs_page_image, write_page_assets
+from .progress import Progress
+from .report import FileError, RunReport
+from .store import DocStore
+
+
+@dataclass
+class DocJob:
+    source: Source
+    paths: Optional[DocPaths]
+    store: Optional[DocStore]
+    info: DocumentInfo
+    pending: int = 0
+    pages: list[int] = field(default_factory=list)
+
+
+class Pipeline:
+    def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
+                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True)):
+        self.config = config
+        self.engine = engine
+        self.prompt = prompt
+        self.progress = progress
+        self.emit = emit
+        self.key = config.output_key(prompt, engine.name, engine.model)
+        self.render_options = RenderOptions(config.dpi, config.min_pixels, config.max_pixels)
+        self.sampling = Sampling(config.temperature, config.top_p, config.max_tokens)
+        self.pages = PageSelection.parse(config.pages)
+        self.box = Box(x1=config.box[0], y1=config.box[1], x2=config.box[2], y2=config.box[3]) if config.box else None
+        self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
+                                mode=config.mode.value)
+        self.ladder = FallbackLadder(config, engine)
+        # PyMuPDF is not thread-safe: every document operation runs on this one thread.
+        self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
+        self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
+        self._slots = asyncio.Semaphore(max(1, config.concurrency))
+        self._tasks: set[asyncio.Task] = set()
+
+    async def run(self) -> RunReport:
+        started = time.monotonic()
+        found = discover(self.config.inputs)
+        if not found.sources and not found.missing:
+            raise UsageError("no PDF or image found in the inputs" +
+                             (f" ({len(found.skipped)} other files skipped)" if found.skipped else ""))
+        self.report.skipped_files = len(found.skipped)
+        self.report.missing_inputs = found.missing
+        for item in found.missing:
+            self.progress.log(f"[red]{item}: no such file, folder or matching glob[/red]")
+        out = Path(self.config.output)
+        paths = ([None] * len(found.sources) if self.config.to_stdout
+                 else assign_doc_paths(out, found.sources))
+        self.progress.start(len(found.sources))
+        try:
+            for source, doc_paths in zip(found.sources, paths):
+                await self._schedule_document(source, doc_paths)
+            while self._tasks:
+                await asyncio.wait(set(self._tasks))
+        finally:
+            self._mupdf.shutdown(wait=True)
+            self._work.shutdown(wait=True)
+            self.progress.stop()
+        self.report.wall_s = round(time.monotonic() - started, 3)
+        done = self.report.pages - self.report.pages_reused
+        self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0
+        return self.report
+
+    async def _schedule_document(self, source: Source, paths: Optional[DocPaths]) -> None:
+        self.report.documents += 1
+        loop = asyncio.get_running_loop()
+        try:
+            sha = await loop.run_in_executor(self._work, file_sha256, source.path)
+            opened = await loop.run_in_executor(self._mupdf, OpenSource, source, self.config.password)
+        except (SourceError, OSError) as exc:
+            self._file_failed(source, exc)
+            return
+        try:
+            indices = self.pages.indices(opened.page_count)
+            if not indices:
+                raise SourceError(f"the document has {opened.page_count} page(s); --pages {self.pages} selects none",
+                                  source=str(source.path), stage="pages")
+            info = DocumentInfo(source=str(source.path), sha256=sha, kind=source.kind, page_count=opened.page_count,
+                                pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
+                                model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
+            store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
+            doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected)
+            self.progress.add_pages(len(indices))
+            if store and not self.config.force and store.is_done():
+                for page in store.iter_pages(doc.pages):
+                    self._count(doc, page, reused=True)
+                self.report.documents_reused += 1
+                self.progress.doc_done()
+                return
+            if store:
+                store.clear_done()
+            await self._schedule_pages(doc, opened, indices)
+        except DotsparseError as exc:
+            self._file_failed(source, exc)
+        except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
+            self.progress.log(f"{source.path}: {exc}; redoing")
+            store.clear_done()
+            await self._schedule_pages(doc, opened, indices)
+        finally:
+            await loop.run_in_executor(self._mupdf, opened.close)
+
+    async def _schedule_pages(self, doc: DocJob, opened: OpenSource, indices: list[int]) -> None:
+        loop = asyncio.get_running_loop()
+        doc.pending = len(indices)
+        for index in indices:
+            cached = None if self.config.force or doc.store is None else doc.store.load_page(index + 1)
+            if cached is not None and cached.status.usable:
+                self._count(doc, cached, reused=True)
+                await self._page_finished(doc)
+                continue
+            await self._slots.acquire()
+            ref = PageRef(path=doc.source.path, index=index, kind=doc.source.kind, password=self.config.password)
+            try:
+                job = await loop.run_in_executor(self._mupdf, self._render, opened, ref)
+            except Exception as exc:  # a page that cannot render fails alone
+                self._slots.release()
+                err = DotsparseError(f"cannot render ({exc})", source=str(doc.source.path), page=index + 1,
+                                     stage="render")
+                await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=str(err)), None)
+                continue
+            task = asyncio.create_task(self._process(doc, job))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _render(self, opened: OpenSource, ref: PageRef) -> PageJob:
+        started = time.monotonic()
+        page_image = opened.render(ref.index, self.render_options)
+        return PageJob(ref=ref, geometry=page_image.geometry, mode=self.config.mode, prompt=self.prompt,
+                       sampling=self.sampling, box_px=self.box, image=page_image.image,
+                       render_s=time.monotonic() - started, timeout=self.config.page_timeout)
+
+    async def _process(self, doc: DocJob, job: PageJob) -> None:
+        try:
+            try:
+                result = await self.ladder.produce(job)
+            except ServerUnavailable as exc:
+                result = failed_result(job, exc, PageStatus.SERVER_UNAVAILABLE)
+            except Exception as exc:  # the page fails, never the run
+                result = failed_result(job, exc)
+            if result.error and not result.status.usable:
+                self.progress.log(f"[red]{doc.source.path}, page {job.page_no}: {result.error}[/red]")
+            image = job.image
+            job.image = None
+            await self._commit(doc, result, image)
+        finally:
+            self._slots.release()
+
+    async def _commit(self, doc: DocJob, result: PageResult, image) -> None:
+        loop = asyncio.get_running_loop()
+        if doc.paths is not None and result.status.usable:
+            result = await loop.run_in_executor(self._work, write_page_assets, result,
+                                                image if needs_page_image(result.cells, self.config.overlay) else None,
+                                                doc.paths, self.config.overlay)
+        if doc.store is not None:
+            await loop.run_in_executor(self._work, doc.store.save_page, result)
+        else:
+            self.emit(page_json_line(doc.info, result))
+        self._count(doc, result, reused=False)
+        await self._page_finished(doc)
+
+    def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:
+        self.report.add_page(str(doc.source.path), result, reused)
+        self.progress.page_done(result.status)
+
+    async def _page_finished(self, doc: DocJob) -> None:
+        doc.pending -= 1
+        if doc.pending == 0:
+            if doc.store is not None:
+                await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
+            self.report.documents_written += 1
+            self.progress.doc_done()
+
+    def _write_document(self, doc: DocJob) -> None:
+        assert doc.paths is not None and doc.store is not None
+        furniture = self.config.page_furniture
+        write_markdown(doc.paths.markdown, doc.store.iter_pages(doc.pages), furniture=furniture)
+        write_markdown(doc.paths.markdown_nohf, doc.store.iter_pages(doc.pages), furniture=False)
+        write_document_json(doc.paths.json, doc.info, doc.store.iter_pages(doc.pages))
+        doc.store.mark_done()
+
+    def _file_failed(self, source: Source, exc: BaseException) -> None:
+        message = str(exc) if isinstance(exc, DotsparseError) else f"{source.path}: {exc}"
+        self.report.failed_files.append(FileError(source=str(source.path), error=message))
+        self.progress.log(f"[red]{message}[/red]")
+        self.progress.doc_done()

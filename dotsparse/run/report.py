@@ -1,0 +1,74 @@
+"""What a run did: pages by status, file errors, retries, tokens, time per stage. `OUT/run.json`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from ..model import PageResult, PageStatus
+
+
+class FileError(BaseModel):
+    source: str
+    error: str
+
+
+class RunReport(BaseModel):
+    dotsparse_version: str
+    engine: str
+    model: str
+    mode: str
+    documents: int = 0
+    documents_written: int = 0
+    documents_reused: int = 0
+    pages: int = 0
+    pages_reused: int = 0
+    pages_by_status: dict[str, int] = Field(default_factory=dict)
+    failed_files: list[FileError] = Field(default_factory=list)
+    failed_pages: list[dict] = Field(default_factory=list)
+    skipped_files: int = 0
+    missing_inputs: list[str] = Field(default_factory=list)
+    retries: int = 0
+    fallbacks: dict[str, int] = Field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_s: float = 0.0
+    pages_per_s: float = 0.0
+    stage_s: dict[str, float] = Field(default_factory=dict)
+    stopped_early: Optional[str] = None
+
+    def add_page(self, source: str, result: PageResult, reused: bool) -> None:
+        self.pages += 1
+        counts = Counter(self.pages_by_status)
+        counts[result.status.value] += 1
+        self.pages_by_status = dict(counts)
+        if reused:
+            self.pages_reused += 1
+            return
+        if not result.status.usable and len(self.failed_pages) < 1000:
+            self.failed_pages.append({"source": source, "page": result.page, "status": result.status.value,
+                                      "error": result.error})
+        self.retries += max(0, result.usage.attempts - 1)
+        for step in result.fallbacks:
+            self.fallbacks[step] = self.fallbacks.get(step, 0) + 1
+        self.prompt_tokens += result.usage.prompt_tokens
+        self.completion_tokens += result.usage.completion_tokens
+        t = result.timings
+        for stage, value in (("render", t.render_s), ("engine", t.engine_s), ("parse", t.parse_s),
+                             ("write", t.write_s)):
+            self.stage_s[stage] = round(self.stage_s.get(stage, 0.0) + value, 3)
+
+    @property
+    def failed(self) -> int:
+        return sum(n for s, n in self.pages_by_status.items() if not PageStatus(s).usable)
+
+    @property
+    def repaired(self) -> int:
+        return sum(self.pages_by_status.get(s.value, 0)
+                   for s in (PageStatus.REPAIRED, PageStatus.TRUNCATED, PageStatus.FALLBACK))
+
+    @property
+    def all_ok(self) -> bool:
+        return self.failed == 0 and not self.failed_files and not self.missing_inputs

@@ -1,0 +1,52 @@
+"""Build the engine, run the pipeline, write the run report: one run from start to summary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ..config import RunConfig
+from ..engines.registry import build_engine
+from ..fileio import atomic_write_text
+from ..prompts import prompt_for
+from .pipeline import Pipeline
+from .progress import Progress
+from .report import RunReport
+
+
+async def run_session(config: RunConfig, console: Console) -> RunReport:
+    prompt = prompt_for(config.mode, config.prompt_file)
+    progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
+    engine = build_engine(config, on_event=progress.log)
+    try:
+        await engine.start()
+        pipeline = Pipeline(config, engine, prompt, progress)
+        try:
+            report = await pipeline.run()
+        finally:
+            await pipeline.ladder.aclose()
+    finally:
+        await engine.aclose()
+    if not config.to_stdout:
+        atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
+    if not config.quiet:
+        console.print(summary_table(report))
+    return report
+
+
+def summary_table(report: RunReport) -> Table:
+    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left")
+    table.add_column("documents")
+    table.add_column("pages ok", justify="right")
+    table.add_column("repaired", justify="right")
+    table.add_column("failed", justify="right")
+    table.add_column("reused", justify="right")
+    table.add_column("pages/s", justify="right")
+    ok = report.pages_by_status.get("ok", 0)
+    table.add_row(f"{report.documents}" + (f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""),
+                  str(ok), str(report.repaired), f"[red]{report.failed}[/red]" if report.failed else "0",
+                  str(report.pages_reused), f"{report.pages_per_s:.2f}")
+    return table
