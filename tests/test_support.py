@@ -17,7 +17,7 @@ from PIL import Image
 from dotsparse.sizing import smart_resize
 from tests.support.docgen import (
     MARKER_RECT, Block, DocSpec, PageSpec, decode_marker_color, make_image, make_multipage_tiff, make_pdf,
-    marker_color, read_marker, render_page, simple_doc,
+    marker_color, read_marker, simple_doc,
 )
 from tests.support.fake_server import IMG_PREFIX, FakeDotsServer, Fault, load_prompts
 

@@ -105,7 +105,7 @@ def check_remote_code(config: dict, model_dir: Path, trust_remote_code: bool, ve
         raise EngineUnavailable(
             f"transformers {version} cannot run this checkpoint's remote code: dots.ocr's code targets "
             "transformers 4.5x (it registers its processor with a string key, which v5 rejects with "
-            "\"'str' object has no attribute '__module__'\", and uses APIs v5 removed); "
+            "\"'str' object has no attribute '__module__'\"); "
             "install a 4.x release: pip install 'transformers>=4.51,<5'")
     return True
 
@@ -197,7 +197,7 @@ def load_model(model: str, device: str, dtype: str, trust_remote_code: bool,
         image_token_id = getattr(config, "image_token_id", None)
         if image_token_id is None:
             raise EngineUnavailable(f"{model_dir}/config.json has no image_token_id: not a Qwen2-VL-family model")
-        processor = PageProcessor.from_dir(model_dir, int(image_token_id))
+        processor = PageProcessor.from_dir(model_dir, int(image_token_id), trust_remote_code=remote)
     except EngineUnavailable:
         raise
     except ImportError as exc:  # remote code importing what is not installed (flash_attn, ...)

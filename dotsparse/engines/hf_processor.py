@@ -71,13 +71,14 @@ class PageProcessor:
             tokenizer.pad_token = tokenizer.eos_token
 
     @classmethod
-    def from_dir(cls, model_dir: Path, image_token_id: int) -> "PageProcessor":
+    def from_dir(cls, model_dir: Path, image_token_id: int, trust_remote_code: bool = False) -> "PageProcessor":
         from transformers import AutoImageProcessor, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir, trust_remote_code=trust_remote_code)
         # The PIL ("slow") image processor: the fast one needs torchvision, and without resizing
         # the two differ only in float rounding of the normalisation.
-        image_processor = AutoImageProcessor.from_pretrained(model_dir, use_fast=False)
+        image_processor = AutoImageProcessor.from_pretrained(model_dir, use_fast=False,
+                                                             trust_remote_code=trust_remote_code)
         return cls(image_processor, tokenizer, read_chat_template(model_dir, tokenizer), image_token_id)
 
     def render(self, prompt: str) -> str:

@@ -156,7 +156,7 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
         return None
 
 
-_backoff = wait_exponential_jitter(initial=0.5, max=20.0, jitter=0.5)
+_backoff = wait_exponential_jitter(multiplier=0.5, max=20.0, jitter=0.5)
 
 
 def _wait(retry_state) -> float:

@@ -133,6 +133,7 @@ class TransformersEngine:
         if self._worker is not None:
             self._queue.put(None)
             await asyncio.to_thread(self._worker.join)
+        self._fail_queued()
         loaded, self._loaded = self._loaded, None
         if loaded is not None and loaded.device == "cuda":
             import torch
@@ -206,6 +207,16 @@ class TransformersEngine:
         except Exception as exc:  # noqa: BLE001
             job.future.set_exception(self._as_engine_error(exc))
 
+    def _fail_queued(self) -> None:
+        """Requests that slipped in while closing get an error instead of waiting forever."""
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                self._fail([job], EngineError("the transformers engine was closed before this page ran"))
+
     @staticmethod
     def _fail(jobs: list[_Job], exc: BaseException, running: bool = False) -> None:
         for job in jobs:
@@ -216,10 +227,11 @@ class TransformersEngine:
         if isinstance(exc, EngineError):
             return exc
         text = f"{type(exc).__name__}: {exc}"
-        if "out of memory" in str(exc).lower():
+        if "out of memory" in str(exc).lower():  # torch.cuda.OutOfMemoryError, MPS and CPU allocators
             return EngineError(f"generation ran out of memory ({text})",
                                hint="lower --batch-size, the page size (dpi) or the token limit")
-        if "dtype" in str(exc).lower() or "same" in str(exc).lower():
+        lowered = str(exc).lower()
+        if "dtype" in lowered or ("type" in lowered and "should be the same" in lowered):
             return EngineError(f"generation failed ({text})", hint="try --dtype bfloat16")
         return EngineError(f"generation failed ({text})")
 

@@ -103,8 +103,8 @@ def _cell_text(block: RawBlock, category: Category, with_text: bool) -> tuple[st
         if changed:
             notes.append(Repair(kind="table_html_repaired"))
     elif fmt is CellFormat.LATEX:
+        text, restored = restore_latex_escapes(text)  # first: strip() would eat a decoded "\f"
         text = strip_math_delimiters(text)
-        text, restored = restore_latex_escapes(text)
         if restored:
             notes.append(Repair(kind="latex_escape_restored", detail=", ".join(restored)))
     elif category in (Category.TITLE, Category.SECTION_HEADER):

@@ -84,9 +84,13 @@ def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageS
                       timings={"render_s": job.render_s})
 
 
+def _wants_crop(cell: Cell) -> bool:
+    """Pictures always; formulas when no engine gave LaTeX for them (the crop is the faithful copy)."""
+    return cell.category is Category.PICTURE or (cell.category is Category.FORMULA and cell.format is CellFormat.TEXT)
+
+
 def needs_page_image(cells: list[Cell], overlay: bool) -> bool:
-    return overlay or any(c.category is Category.PICTURE or
-                          (c.category is Category.FORMULA and c.format is CellFormat.TEXT) for c in cells)
+    return overlay or any(_wants_crop(c) for c in cells)
 
 
 def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: DocPaths, overlay: bool
@@ -103,8 +107,7 @@ def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: D
         elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
             path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
             write_formula_tex(path, cell.text)
-        elif (cell.category in (Category.PICTURE, Category.FORMULA) and image is not None and geometry
-              and cell.bbox_px):
+        elif _wants_crop(cell) and image is not None and geometry and cell.bbox_px:
             path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
             write_crop(path, image, tuple(geometry.px_to_sent(Box(x1=cell.bbox_px[0], y1=cell.bbox_px[1],
                                                                  x2=cell.bbox_px[2], y2=cell.bbox_px[3]

@@ -16,10 +16,10 @@ from typing import Callable, Optional
 
 from .. import __version__
 from ..config import RunConfig
-from ..discover import PageSelection, Source, discover
+from ..discover import Discovery, PageSelection, Source
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
-from ..errors import DotsparseError, SourceError, UsageError
+from ..errors import DotsparseError, SourceError
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
 from ..writers.json_doc import page_json_line, write_document_json
@@ -64,12 +64,8 @@ class Pipeline:
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         self._tasks: set[asyncio.Task] = set()
 
-    async def run(self) -> RunReport:
+    async def run(self, found: Discovery) -> RunReport:
         started = time.monotonic()
-        found = discover(self.config.inputs)
-        if not found.sources and not found.missing:
-            raise UsageError("no PDF or image found in the inputs" +
-                             (f" ({len(found.skipped)} other files skipped)" if found.skipped else ""))
         self.report.skipped_files = len(found.skipped)
         self.report.missing_inputs = found.missing
         for item in found.missing:

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config import RunConfig
+from ..discover import PageSelection, discover
+from ..errors import UsageError
 from ..engines.registry import build_engine
 from ..fileio import atomic_write_text
 from ..prompts import prompt_for
@@ -19,13 +21,19 @@ from .report import RunReport
 
 async def run_session(config: RunConfig, console: Console) -> RunReport:
     prompt = prompt_for(config.mode, config.prompt_file)
+    PageSelection.parse(config.pages)  # a bad --pages is a usage error before any engine starts
+    found = discover(config.inputs)
+    if not found.sources:
+        missing = f"; not found: {', '.join(found.missing)}" if found.missing else ""
+        skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
+        raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
     engine = build_engine(config, on_event=progress.log)
     try:
         await engine.start()
         pipeline = Pipeline(config, engine, prompt, progress)
         try:
-            report = await pipeline.run()
+            report = await pipeline.run(found)
         finally:
             await pipeline.ladder.aclose()
     finally:

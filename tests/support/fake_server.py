@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
-from tests.support.docgen import FURNITURE, MARKER_LEVELS, Block, DocSpec, Key, PageSpec, make_pdf, read_marker, \
-    simple_doc
+from tests.support.docgen import (
+    FURNITURE, MARKER_LEVELS, Block, DocSpec, Key, PageSpec, make_pdf, read_marker, simple_doc,
+)
 
 IMG_PREFIX = "<|img|><|imgpad|><|endofimg|>"
 PROMPT_NAMES = ("layout_all", "layout_only", "ocr", "grounding_ocr", "scene_spotting", "web_parsing")

@@ -12,11 +12,11 @@ import pymupdf
 from ...errors import EngineError
 
 _CACHE_SIZE = 4
-_open: "OrderedDict[tuple[str, float], pymupdf.Document]" = OrderedDict()
+_open: "OrderedDict[tuple[str, float, str], pymupdf.Document]" = OrderedDict()
 
 
 def open_document(path: Path, password: Optional[str]) -> pymupdf.Document:
-    key = (str(path), path.stat().st_mtime)
+    key = (str(path), path.stat().st_mtime, password or "")
     doc = _open.get(key)
     if doc is not None:
         _open.move_to_end(key)

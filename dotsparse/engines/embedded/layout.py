@@ -6,7 +6,7 @@ import pymupdf
 
 from ...model import Category
 from .captions import relabel_captions
-from .regions import Rect, Region, TableCell, Word, area, contains_point, union
+from .regions import Rect, Region, TableCell, Word, area, contains_point, overlap, union
 from .textlayer import group_lines
 
 _CLASSES = {c.value.lower(): c for c in Category}
@@ -37,10 +37,43 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         if category == Category.TABLE:
             region.cells = _table_cells(raw)
         regions.append(region)
+    regions.extend(_unlabelled_images(page, regions))
     _assign_words(regions, words)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
+    _promote_title(regions, page.rect.height)
     return regions
+
+
+def _promote_title(regions: list[Region], page_height: float) -> None:
+    """A page-top heading set much larger than every other heading is the title the model missed."""
+    if any(r.category == Category.TITLE for r in regions):
+        return
+    heads = [r for r in regions if r.category == Category.SECTION_HEADER and r.words]
+    if not heads:
+        return
+    size = {id(r): max(w.bbox[3] - w.bbox[1] for w in r.words) for r in heads}
+    body = sorted(w.bbox[3] - w.bbox[1] for r in regions if r.category == Category.TEXT for w in r.words)
+    top = max(heads, key=lambda r: size[id(r)])
+    others = [size[id(r)] for r in heads if r is not top] + ([body[len(body) // 2]] if body else [])
+    if others and top.bbox[1] < 0.35 * page_height and size[id(top)] >= 1.4 * max(others):
+        top.category = Category.TITLE
+
+
+def _unlabelled_images(page: pymupdf.Page, regions: list[Region]) -> list[Region]:
+    """Images the layout model passed over (it keys on text) are pictures; a page-sized image is the scan itself."""
+    page_area = abs(page.rect) or 1.0
+    out = []
+    for info in page.get_image_info():
+        box = tuple(pymupdf.Rect(info["bbox"]) & page.rect)
+        share = area(box) / page_area
+        if not 0.005 < share < 0.8:
+            continue
+        if any(overlap(box, r.bbox) > 0.5 * area(box) for r in regions + out
+               if r.category in (Category.PICTURE, Category.TABLE)):
+            continue
+        out.append(Region(bbox=box, category=Category.PICTURE))
+    return out
 
 
 def _table_cells(raw: dict) -> list[TableCell]:

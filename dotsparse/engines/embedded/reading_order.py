@@ -29,10 +29,26 @@ def _xy_cut(regions: list[Region]) -> list[Region]:
     columns = _split(regions, axis=0)
     if len(columns) > 1:
         return [r for col in _place_side_notes(columns) for r in _xy_cut(col)]
-    rows = _split(regions, axis=1)
+    rows = _merge_column_bands(_split(regions, axis=1))
     if len(rows) > 1:
         return [r for row in rows for r in _xy_cut(row)]
     return sorted(regions, key=lambda r: (r.bbox[1], r.bbox[0]))
+
+
+def _merge_column_bands(rows: list[list[Region]]) -> list[list[Region]]:
+    """Rejoin consecutive rows that together still fall into columns.
+
+    Rows are cut at every horizontal gap; where the paragraphs of neighbouring columns happen to
+    end at the same height that would interleave the columns, so rows are merged back until a
+    full-width element (one that blocks the column cut) ends the band.
+    """
+    merged: list[list[Region]] = [rows[0]]
+    for row in rows[1:]:
+        if len(_split(merged[-1] + row, axis=0)) > 1:
+            merged[-1] = merged[-1] + row
+        else:
+            merged.append(row)
+    return merged
 
 
 def _split(regions: list[Region], axis: int) -> list[list[Region]]:

@@ -1,0 +1,90 @@
+import pymupdf
+import pytest
+from PIL import Image
+
+from dotsparse.discover import Source
+from dotsparse.errors import SourceError
+from dotsparse.raster import OpenSource, RenderOptions
+from tests.support.docgen import PageSpec, make_image, make_multipage_tiff, make_pdf, simple_doc
+
+
+def _open(path, kind="pdf", password=None):
+    return OpenSource(Source(path=path, kind=kind, label=path.name), password)
+
+
+def test_pdf_page_renders_at_dpi_to_exact_28_multiple(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", simple_doc(1, 2))
+    with _open(path) as src:
+        assert src.page_count == 2
+        page = src.render(1, RenderOptions(dpi=200))
+    g = page.geometry
+    assert (g.width_pt, g.height_pt) == (595, 842)
+    assert (g.width_px, g.height_px) == (round(595 * 200 / 72), round(842 * 200 / 72))
+    assert page.image.size == (g.sent_width, g.sent_height)
+    assert g.sent_width % 28 == 0 and g.sent_height % 28 == 0
+
+
+def test_pixel_budget_caps_large_pages(tmp_path):
+    doc = pymupdf.open()
+    doc.new_page(width=3000, height=4000)
+    doc.save(tmp_path / "poster.pdf")
+    with _open(tmp_path / "poster.pdf") as src:
+        page = src.render(0, RenderOptions(dpi=200, max_pixels=4_000_000))
+    assert page.image.width * page.image.height <= 4_000_000
+    assert page.geometry.width_px == round(3000 * 200 / 72)  # coordinates stay at the chosen dpi
+
+
+def test_small_image_is_upscaled_and_keeps_its_own_pixel_space(tmp_path):
+    path = make_image(tmp_path / "small.png", PageSpec(300, 200, []), dpi=72)
+    with Image.open(path) as im:
+        original = im.size
+    with _open(path, "image") as src:
+        page = src.render(0, RenderOptions(dpi=200))
+    assert (page.geometry.width_px, page.geometry.height_px) == original
+    assert page.image.width > original[0] * 2.5  # 200/72 upscale
+
+
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp", "bmp", "tiff"])
+def test_image_formats(tmp_path, fmt):
+    path = make_image(tmp_path / f"p.{fmt}", PageSpec(200, 200, []), fmt=fmt)
+    with _open(path, "image") as src:
+        assert src.render(0, RenderOptions()).image.mode == "RGB"
+
+
+def test_multipage_tiff(tmp_path):
+    path = make_multipage_tiff(tmp_path / "m.tiff", [PageSpec(200, 300, []), PageSpec(300, 200, [])])
+    with _open(path, "image") as src:
+        assert src.page_count == 2
+        assert src.render(1, RenderOptions()).geometry.width_px > src.render(0, RenderOptions()).geometry.width_px
+
+
+def test_encrypted_pdf_needs_password(tmp_path):
+    path = make_pdf(tmp_path / "locked.pdf", simple_doc(1, 1), password="s3cret")
+    with pytest.raises(SourceError, match="password-protected.*--password"):
+        _open(path)
+    with pytest.raises(SourceError, match="does not open"):
+        _open(path, password="wrong")
+    with _open(path, password="s3cret") as src:
+        assert src.page_count == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"not a pdf at all", b"%PDF-1.7\n%garbage\n"])
+def test_broken_pdfs_raise_source_error_naming_the_file(tmp_path, content):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(content)
+    with pytest.raises(SourceError) as info:
+        _open(path)
+    assert "broken.pdf" in str(info.value)
+
+
+def test_truncated_pdf_and_bad_image(tmp_path):
+    good = make_pdf(tmp_path / "good.pdf", simple_doc(1, 3)).read_bytes()
+    (tmp_path / "cut.pdf").write_bytes(good[: len(good) // 3])
+    try:
+        with _open(tmp_path / "cut.pdf") as src:  # MuPDF may repair what it can
+            src.render(0, RenderOptions(dpi=50))
+    except SourceError:
+        pass
+    (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(SourceError, match="cannot decode"):
+        _open(tmp_path / "bad.png", "image")
