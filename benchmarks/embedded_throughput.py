@@ -68,7 +68,7 @@ def pymupdf4llm_pages(paths: list[Path]) -> tuple[list[str], float]:
 
 def engine_pages(paths: list[Path], workers: int) -> tuple[list[str], float]:
     engine = EmbeddedEngine(workers=workers, ocr="never")
-    run(engine, [request(paths[0], 0)])  # start the workers: process start-up is not page throughput
+    run(engine, [request(paths[0], 0)] * workers * 2)  # start every worker: process start-up is not page throughput
     reqs = [request(p, i) for p in paths for i in range(PAGES)]
     start = time.perf_counter()
     answers = run(engine, reqs)

@@ -86,6 +86,9 @@ def parse(
     concurrency: int = typer.Option(32, "--concurrency", "-j", help="Pages in flight at once."),
     timeout: float = typer.Option(600.0, help="Seconds to wait for one server answer."),
     page_timeout: Optional[float] = typer.Option(None, help="Seconds for a whole page, retries and fallbacks included."),
+    doc_timeout: Optional[float] = typer.Option(None, help="Seconds for a whole document; pages not done by then fail."),
+    max_failed_ratio: Optional[float] = typer.Option(None, min=0.0, max=1.0, help=(
+        "Stop scheduling pages once more than this fraction of at least 10 finished pages failed.")),
     max_retries: int = typer.Option(4, help="Retries per request on connection errors, 429 and 5xx."),
     fallback: str = typer.Option("rescale,boxes,embedded", help=(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
@@ -115,7 +118,8 @@ def parse(
             min_pixels=min_pixels, max_pixels=max_pixels, password=password, prompt_file=prompt_file,
             engine=engine.value, servers=servers_from(server), model=model, api_key=api_key_from_env(),
             temperature=temperature, top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
-            timeout=timeout, page_timeout=page_timeout, max_retries=max_retries, fallback=fallback_steps,
+            timeout=timeout, page_timeout=page_timeout, doc_timeout=doc_timeout,
+            max_failed_ratio=max_failed_ratio, max_retries=max_retries, fallback=fallback_steps,
             unavailable_timeout=unavailable_timeout, overlay=overlay, page_furniture=page_furniture,
             force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
             trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
@@ -162,6 +166,29 @@ def schema() -> None:
     from importlib.resources import files
 
     sys.stdout.write(files("dotsparse.schema").joinpath("document.schema.json").read_text(encoding="utf-8"))
+
+
+@app.command("doctor")
+def doctor(server: List[str] = typer.Option([], "--server", "-s", help="Also check this server answers (repeatable).")
+           ) -> None:
+    """Report what this machine can run: engines, torch/CUDA/MPS, configured servers."""
+    from .doctor import collect_report, render
+
+    render(collect_report(list(servers_from(server))), Console())
+
+
+@models_app.command("download")
+def models_download(name: str = typer.Argument(..., help="Hub id, e.g. rednote-hilab/dots.ocr"),
+                    target: Path = typer.Argument(..., help="Folder to put the weights in.")) -> None:
+    """Fetch model weights with huggingface_hub, for --engine transformers --model DIR."""
+    from .models_download import download_model
+
+    try:
+        path = download_model(name, target)
+    except DotsparseError as exc:
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1)
+    typer.echo(str(path))
 
 
 def main() -> None:

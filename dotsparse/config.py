@@ -43,6 +43,8 @@ class RunConfig(BaseModel):
     max_retries: int = 4
     unavailable_timeout: float = 300.0
     page_timeout: Optional[float] = None  # whole-page budget including retries and fallbacks
+    doc_timeout: Optional[float] = None  # whole-document budget; pages not done in time fail
+    max_failed_ratio: Optional[float] = Field(default=None, ge=0.0, le=1.0)  # stop scheduling above it
     fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
     overlay: bool = False
     page_furniture: bool = True

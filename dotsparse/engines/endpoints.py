@@ -39,26 +39,33 @@ class EndpointPool:
     def __post_init__(self) -> None:
         self.endpoints = [Endpoint(url=u.rstrip("/")) for u in self.urls]
         self._changed = asyncio.Event()
+        self._all_down_since: Optional[float] = None
 
     async def acquire(self) -> Endpoint:
-        """The healthy endpoint with the least outstanding requests; waits while all are down."""
-        deadline: Optional[float] = None
+        """The healthy endpoint with the least outstanding requests; waits while all are down.
+
+        The wait is shared: once every endpoint has been down for `unavailable_timeout`, every waiting
+        and every later request fails at once (after one due probe), instead of each waiting anew.
+        """
         while True:
             healthy = [e for e in self.endpoints if not e.down]
             if healthy:
+                self._all_down_since = None
                 chosen = min(healthy, key=lambda e: (e.outstanding, e.served))
                 chosen.outstanding += 1
                 return chosen
             now = time.monotonic()
-            if deadline is None:
-                deadline = now + self.unavailable_timeout
+            if self._all_down_since is None:
+                self._all_down_since = now
                 self.on_event(f"all {len(self.endpoints)} server(s) are down; waiting up to "
                               f"{self.unavailable_timeout:.0f}s for one to come back")
-            if now >= deadline:
+            deadline = self._all_down_since + self.unavailable_timeout
+            if now >= deadline and not await self._probe_due(now):
                 raise ServerUnavailable(f"no server answered for {self.unavailable_timeout:.0f}s "
                                         f"({', '.join(e.url for e in self.endpoints)})",
                                         stage="engine", hint="start the server, or raise --unavailable-timeout")
-            await self._probe_due(now)
+            if await self._probe_due(now):
+                continue
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=min(PROBE_EVERY, deadline - now))
             except asyncio.TimeoutError:
@@ -79,7 +86,9 @@ class EndpointPool:
                 endpoint.next_probe = time.monotonic() + PROBE_EVERY
                 self.on_event(f"server {endpoint.url} is not answering; taken out until it does")
 
-    async def _probe_due(self, now: float) -> None:
+    async def _probe_due(self, now: float) -> bool:
+        """Probe the endpoints that are out and due; True if one came back."""
+        back = False
         for endpoint in self.endpoints:
             if endpoint.down and now >= endpoint.next_probe:
                 endpoint.next_probe = now + PROBE_EVERY
@@ -88,6 +97,8 @@ class EndpointPool:
                     endpoint.failures = 0
                     self.on_event(f"server {endpoint.url} answers again")
                     self._changed.set()
+                    back = True
+        return back
 
     async def probe_loop_once(self) -> None:
         """Bring back endpoints that recovered while others carried the load."""

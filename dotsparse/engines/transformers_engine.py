@@ -10,7 +10,7 @@ limit and runs them as one left-padded batched `generate` (on CPU batching gains
 `batch_size` defaults to 1 there). Generation runs in that thread, never on the event loop.
 
 A generation that falls into a loop (`<td></td>` forever) is cut early by a stopping criterion
-that uses the shared detector, `dotsparse.parse.repetition.find_repetition`; such an answer is
+that uses the shared detector, `dotsparse.repetition.find_repetition`; such an answer is
 reported like one that hit the token limit (finish_reason "length"), because that is what it
 would have become and what the server path reports for it.
 """
@@ -49,7 +49,7 @@ def _repetition_stopper(processor: Any, prompt_len: int) -> Any:
     import torch
     from transformers import StoppingCriteria
 
-    from ..parse.repetition import find_repetition
+    from ..repetition import find_repetition
 
     class RepetitionStop(StoppingCriteria):
         def __init__(self) -> None:
@@ -117,6 +117,10 @@ class TransformersEngine:
                 if self.batch_size is None:
                     self.batch_size = 1 if self._loaded.device == "cpu" else GPU_BATCH_SIZE
             return self._loaded
+
+    async def start(self) -> None:
+        """Load the weights before the first page, so a bad model path fails the run at once."""
+        await asyncio.to_thread(self.load)
 
     async def infer(self, request: EngineRequest) -> EngineAnswer:
         if self._closed:

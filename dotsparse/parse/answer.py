@@ -8,7 +8,7 @@ from typing import Optional
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
 from .repair import recover_elements
-from .repetition import trim_repetition
+from ..repetition import trim_repetition
 
 _KEEP_ONLY = {Mode.TABLES: Category.TABLE, Mode.FORMULAS: Category.FORMULA}
 

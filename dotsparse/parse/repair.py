@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import json_repair
 
 from ..model import Repair
-from .repetition import find_repetition, trim_repetition
+from ..repetition import find_repetition, trim_repetition
 
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines inside strings are common
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?|\n?\s*```\s*$")

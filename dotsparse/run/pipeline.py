@@ -31,6 +31,8 @@ from .progress import Progress
 from .report import FileError, RunReport
 from .store import DocStore
 
+MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
+
 
 @dataclass
 class DocJob:
@@ -39,7 +41,9 @@ class DocJob:
     store: Optional[DocStore]
     info: DocumentInfo
     pending: int = 0
+    failed: int = 0
     pages: list[int] = field(default_factory=list)
+    deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
 
 
 class Pipeline:
@@ -106,7 +110,8 @@ class Pipeline:
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
             store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
-            doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected)
+            doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected,
+                         deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None)
             self.progress.add_pages(len(indices))
             if store and not self.config.force and store.is_done():
                 for page in store.iter_pages(doc.pages):
@@ -135,7 +140,17 @@ class Pipeline:
                 self._count(doc, cached, reused=True)
                 await self._page_finished(doc)
                 continue
-            await self._slots.acquire()
+            refusal = self._refusal(doc)
+            if refusal is None:
+                waited = time.monotonic()
+                await self._slots.acquire()
+                self.report.add_stage("wait", time.monotonic() - waited)
+                refusal = self._refusal(doc)
+                if refusal is not None:
+                    self._slots.release()
+            if refusal is not None:  # not attempted: recorded as failed, with the reason
+                await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=refusal), None)
+                continue
             ref = PageRef(path=doc.source.path, index=index, kind=doc.source.kind, password=self.config.password)
             try:
                 job = await loop.run_in_executor(self._mupdf, self._render, opened, ref)
@@ -149,6 +164,23 @@ class Pipeline:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
+    def _refusal(self, doc: DocJob) -> Optional[str]:
+        """Why a page must not start (run stopped, document out of time), or None."""
+        if self.report.stopped_early:
+            return f"run stopped: {self.report.stopped_early}"
+        if doc.deadline is not None and time.monotonic() >= doc.deadline:
+            return f"document timeout of {self.config.doc_timeout:g}s exceeded"
+        return None
+
+    def _budget(self, doc: DocJob) -> tuple[Optional[float], str]:
+        """Seconds this page may take (page and document timeouts) and the reason given when it runs out."""
+        budget, reason = self.config.page_timeout, f"page timeout of {self.config.page_timeout or 0:g}s exceeded"
+        if doc.deadline is not None:
+            left = max(0.0, doc.deadline - time.monotonic())
+            if budget is None or left < budget:
+                budget, reason = left, f"document timeout of {self.config.doc_timeout:g}s exceeded"
+        return budget, reason
+
     def _render(self, opened: OpenSource, ref: PageRef) -> PageJob:
         started = time.monotonic()
         page_image = opened.render(ref.index, self.render_options)
@@ -158,8 +190,12 @@ class Pipeline:
 
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
+            budget, reason = self._budget(doc)
             try:
-                result = await self.ladder.produce(job)
+                result = await asyncio.wait_for(self.ladder.produce(job), timeout=budget)
+            except asyncio.TimeoutError:
+                result = failed_result(job, DotsparseError(reason, source=str(doc.source.path), page=job.page_no,
+                                                           stage="engine"))
             except ServerUnavailable as exc:
                 result = failed_result(job, exc, PageStatus.SERVER_UNAVAILABLE)
             except Exception as exc:  # the page fails, never the run
@@ -188,22 +224,42 @@ class Pipeline:
     def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:
         self.report.add_page(str(doc.source.path), result, reused)
         self.progress.page_done(result.status)
+        if not result.status.usable:
+            doc.failed += 1
+            if not reused:
+                self._check_failure_ratio()
+
+    def _check_failure_ratio(self) -> None:
+        limit = self.config.max_failed_ratio
+        finished = self.report.pages - self.report.pages_reused
+        if limit is None or self.report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
+            return
+        if self.report.failed / finished > limit:
+            self.report.stopped_early = (f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
+                                         f"--max-failed-ratio {limit:g})")
+            self.progress.log(f"[red]{self.report.stopped_early}: no new pages are started[/red]")
 
     async def _page_finished(self, doc: DocJob) -> None:
         doc.pending -= 1
         if doc.pending == 0:
             if doc.store is not None:
-                await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
+                took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
+                self.report.add_stage("assemble", took)
             self.report.documents_written += 1
+            if doc.failed:
+                self.report.documents_with_failed_pages += 1
             self.progress.doc_done()
 
-    def _write_document(self, doc: DocJob) -> None:
+    def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
+        started = time.monotonic()
         furniture = self.config.page_furniture
         write_markdown(doc.paths.markdown, doc.store.iter_pages(doc.pages), furniture=furniture)
         write_markdown(doc.paths.markdown_nohf, doc.store.iter_pages(doc.pages), furniture=False)
         write_document_json(doc.paths.json, doc.info, doc.store.iter_pages(doc.pages))
-        doc.store.mark_done()
+        if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
+            doc.store.mark_done()
+        return time.monotonic() - started
 
     def _file_failed(self, source: Source, exc: BaseException) -> None:
         message = str(exc) if isinstance(exc, DotsparseError) else f"{source.path}: {exc}"

@@ -23,6 +23,7 @@ class RunReport(BaseModel):
     documents: int = 0
     documents_written: int = 0
     documents_reused: int = 0
+    documents_with_failed_pages: int = 0
     pages: int = 0
     pages_reused: int = 0
     pages_by_status: dict[str, int] = Field(default_factory=dict)
@@ -36,7 +37,7 @@ class RunReport(BaseModel):
     completion_tokens: int = 0
     wall_s: float = 0.0
     pages_per_s: float = 0.0
-    stage_s: dict[str, float] = Field(default_factory=dict)
+    stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
 
     def add_page(self, source: str, result: PageResult, reused: bool) -> None:
@@ -58,7 +59,10 @@ class RunReport(BaseModel):
         t = result.timings
         for stage, value in (("render", t.render_s), ("engine", t.engine_s), ("parse", t.parse_s),
                              ("write", t.write_s)):
-            self.stage_s[stage] = round(self.stage_s.get(stage, 0.0) + value, 3)
+            self.add_stage(stage, value)
+
+    def add_stage(self, stage: str, seconds: float) -> None:
+        self.stage_s[stage] = round(self.stage_s.get(stage, 0.0) + seconds, 3)
 
     @property
     def failed(self) -> int:
@@ -71,4 +75,4 @@ class RunReport(BaseModel):
 
     @property
     def all_ok(self) -> bool:
-        return self.failed == 0 and not self.failed_files and not self.missing_inputs
+        return self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early

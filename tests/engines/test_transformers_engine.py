@@ -212,7 +212,7 @@ def test_an_end_token_gives_stop(engine, monkeypatch):
 
 
 def test_a_looping_generation_is_cut_and_reported_as_length(engine, monkeypatch):
-    import dotsparse.parse.repetition as repetition
+    import dotsparse.repetition as repetition
 
     seen: list[str] = []
 

@@ -16,7 +16,7 @@ from typing import Optional
 
 from ...errors import EngineError, UsageError
 from ..base import EngineAnswer, EngineRequest
-from .page_job import PageJob, run_job
+from .page_job import PageJob, limit_threads, run_job
 
 OCR_POLICIES = ("auto", "always", "never")
 _TASKS_PER_WORKER = 200  # recycle workers now and then: PyMuPDF and ONNX caches only grow
@@ -37,8 +37,10 @@ class EmbeddedEngine:
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # spawn: safe with threads in the parent and the same on every platform
+            threads = max(1, (os.cpu_count() or 1) // self.workers)
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             max_tasks_per_child=_TASKS_PER_WORKER)
+                                             max_tasks_per_child=_TASKS_PER_WORKER, initializer=limit_threads,
+                                             initargs=(threads,))
         return self._pool
 
     async def infer(self, request: EngineRequest) -> EngineAnswer:

@@ -34,6 +34,8 @@ def band_lines(lines_words: list, page_rect: Rect) -> list[BandLine]:
     """Lines of one page that lie in its top or bottom band, for comparison with neighbours."""
     h = page_rect[3] - page_rect[1] or 1.0
     out = []
+    top, bottom = page_rect[1] + _BAND * h, page_rect[3] - _BAND * h
+    lines_words = [w for w in lines_words if w.cy < top or w.cy > bottom]
     for line in group_lines(lines_words):
         y = ((line[0].bbox[1] + line[0].bbox[3]) / 2 - page_rect[1]) / h
         if y < _BAND or y > 1 - _BAND:

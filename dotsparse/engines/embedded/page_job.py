@@ -38,6 +38,24 @@ class PageJob:
     ocr: str  # auto | always | never
 
 
+def limit_threads(threads: int) -> None:
+    """Worker initializer: ONNX sessions default to one thread per core, so N workers oversubscribe N cores.
+
+    PyMuPDF's layout module builds its own SessionOptions, hence the narrowed class.
+    """
+    import onnxruntime
+
+    base = onnxruntime.SessionOptions
+
+    class _Limited(base):  # type: ignore[misc, valid-type]
+        def __init__(self) -> None:
+            super().__init__()
+            self.intra_op_num_threads = threads
+            self.inter_op_num_threads = 1
+
+    onnxruntime.SessionOptions = _Limited
+
+
 def run_job(job: PageJob) -> list[RawBlock]:
     try:
         return _run(job)

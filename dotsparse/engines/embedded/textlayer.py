@@ -49,7 +49,7 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     """
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.bbox[0])):
-        for line in lines:
+        for line in reversed(lines[-6:]):  # sorted by height: only the latest lines can share a band
             ref = line[-1]
             h = min(w.bbox[3] - w.bbox[1], ref.bbox[3] - ref.bbox[1]) or 1.0
             same_band = abs(w.cy - ref.cy) < 0.5 * h
