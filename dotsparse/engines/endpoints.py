@@ -40,6 +40,7 @@ class EndpointPool:
         self.endpoints = [Endpoint(url=u.rstrip("/")) for u in self.urls]
         self._changed = asyncio.Event()
         self._all_down_since: Optional[float] = None
+        self._probing: Optional[asyncio.Task] = None
 
     async def acquire(self) -> Endpoint:
         """The healthy endpoint with the least outstanding requests; waits while all are down.
@@ -51,6 +52,7 @@ class EndpointPool:
             healthy = [e for e in self.endpoints if not e.down]
             if healthy:
                 self._all_down_since = None
+                self._probe_in_background()
                 chosen = min(healthy, key=lambda e: (e.outstanding, e.served))
                 chosen.outstanding += 1
                 return chosen
@@ -60,12 +62,12 @@ class EndpointPool:
                 self.on_event(f"all {len(self.endpoints)} server(s) are down; waiting up to "
                               f"{self.unavailable_timeout:.0f}s for one to come back")
             deadline = self._all_down_since + self.unavailable_timeout
-            if now >= deadline and not await self._probe_due(now):
+            if await self._probe_due(now):
+                continue
+            if now >= deadline:
                 raise ServerUnavailable(f"no server answered for {self.unavailable_timeout:.0f}s "
                                         f"({', '.join(e.url for e in self.endpoints)})",
                                         stage="engine", hint="start the server, or raise --unavailable-timeout")
-            if await self._probe_due(now):
-                continue
             try:
                 await asyncio.wait_for(self._changed.wait(), timeout=min(PROBE_EVERY, deadline - now))
             except asyncio.TimeoutError:
@@ -100,6 +102,13 @@ class EndpointPool:
                     back = True
         return back
 
-    async def probe_loop_once(self) -> None:
-        """Bring back endpoints that recovered while others carried the load."""
-        await self._probe_due(time.monotonic())
+    def _probe_in_background(self) -> None:
+        """Bring back endpoints that recovered while others carried the load, without delaying a request."""
+        now = time.monotonic()
+        if (self._probing is None or self._probing.done()) and any(
+                e.down and now >= e.next_probe for e in self.endpoints):
+            self._probing = asyncio.create_task(self._probe_due(now))
+
+    def close(self) -> None:
+        if self._probing is not None:
+            self._probing.cancel()

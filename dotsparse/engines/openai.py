@@ -125,6 +125,7 @@ class OpenAIEngine:
             self.pool.release(endpoint, ok, connection_failure)
 
     async def aclose(self) -> None:
+        self.pool.close()
         await self._client.aclose()
 
 
@@ -157,12 +158,17 @@ def _retry_after(value: Optional[str]) -> Optional[float]:
 
 
 _backoff = wait_exponential_jitter(multiplier=0.5, max=20.0, jitter=0.5)
+# A dead endpoint is taken out after two connection failures and the pool then waits for one to come
+# back (up to --unavailable-timeout), so retrying on another endpoint needs no long backoff.
+_connection_backoff = wait_exponential_jitter(multiplier=0.1, max=1.0, jitter=0.1)
 
 
 def _wait(retry_state) -> float:
     exc = retry_state.outcome.exception() if retry_state.outcome else None
     if isinstance(exc, _Retryable) and exc.retry_after is not None:
         return exc.retry_after
+    if isinstance(exc, _Retryable) and exc.connection_failure:
+        return _connection_backoff(retry_state)
     return _backoff(retry_state)
 
 

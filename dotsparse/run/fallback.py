@@ -43,6 +43,7 @@ class FallbackLadder:
                 candidate = await getattr(self, f"_step_{step}")(job)
             except Exception as exc:  # a failed fallback step must not lose the first answer
                 best.repairs.append(_note(f"fallback_{step}_failed", str(exc)[:200]))
+                best.fallbacks = best.fallbacks + [step]  # every step taken is recorded, even one that failed
                 continue
             candidate.fallbacks = best.fallbacks + [step]
             if not _needs_retry(candidate) or _score(candidate) > _score(best):

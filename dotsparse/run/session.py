@@ -46,15 +46,25 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
 
 
 def summary_table(report: RunReport) -> Table:
-    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left")
+    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left",
+                  caption=_caption(report), caption_justify="left")
     table.add_column("documents")
-    table.add_column("pages ok", justify="right")
-    table.add_column("repaired", justify="right")
-    table.add_column("failed", justify="right")
-    table.add_column("reused", justify="right")
-    table.add_column("pages/s", justify="right")
+    for name in ("pages ok", "repaired", "failed", "reused", "pages/s"):
+        table.add_column(name, justify="right")
     ok = report.pages_by_status.get("ok", 0)
     table.add_row(f"{report.documents}" + (f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""),
                   str(ok), str(report.repaired), f"[red]{report.failed}[/red]" if report.failed else "0",
                   str(report.pages_reused), f"{report.pages_per_s:.2f}")
     return table
+
+
+def _caption(report: RunReport) -> str:
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.pages_by_status.items())) or "none"
+    fallbacks = ", ".join(f"{k} {v}" for k, v in report.fallbacks.items()) or "none"
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_s.items())
+    lines = [f"pages: {statuses}; retries {report.retries}; fallbacks: {fallbacks}",
+             f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
+             f"time per stage, summed over pages: {stages}"]
+    if report.stopped_early:
+        lines.append(f"[red]stopped early: {report.stopped_early}[/red]")
+    return "\n".join(lines)

@@ -43,6 +43,9 @@ class EmbeddedEngine:
                                              initargs=(threads,))
         return self._pool
 
+    async def start(self) -> None:
+        self._executor()
+
     async def infer(self, request: EngineRequest) -> EngineAnswer:
         job = PageJob(path=str(request.page.path), index=request.page.index, kind=request.page.kind,
                       password=request.page.password, mode=request.mode, prompt=request.prompt,
