@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Optional
 
 from ..config import RunConfig
-from ..engines.base import Engine, EngineAnswer, Sampling
+from ..engines.base import Engine, EngineAnswer
 from ..model import Box, Mode, PageResult, PageStatus, RawBlock, Repair
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt, load_prompt

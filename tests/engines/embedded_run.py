@@ -46,3 +46,10 @@ def run_pages(path: Path, pages: int, engine: EmbeddedEngine, mode: Mode = Mode.
 def markdown(answer: EngineAnswer, furniture: bool = False) -> str:
     skip = () if furniture else ("Page-header", "Page-footer")
     return "\n\n".join(b.text for b in answer.blocks if b.text and b.category not in skip)
+
+
+def engine_for_module(ocr: str):
+    """Body of a module-scoped fixture: one two-worker engine shared by a test module, closed after."""
+    eng = EmbeddedEngine(workers=2, ocr=ocr)
+    yield eng
+    asyncio.run(eng.aclose())

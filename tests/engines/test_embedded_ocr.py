@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pymupdf
 import pytest
 
-from dotsparse.engines.embedded import EmbeddedEngine
 
 from . import embedded_docs as docs
-from .embedded_run import markdown, request, run
+from .embedded_run import engine_for_module, markdown, request, run
 
 pytestmark = pytest.mark.slow
 LINES = ["Quarterly report", "Revenue grew by twelve percent"]
@@ -18,9 +16,7 @@ LINES = ["Quarterly report", "Revenue grew by twelve percent"]
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = EmbeddedEngine(workers=2, ocr="auto")
-    yield eng
-    asyncio.run(eng.aclose())
+    yield from engine_for_module("auto")
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pymupdf
 import pytest
 
-from dotsparse.engines.embedded import EmbeddedEngine
 from dotsparse.errors import EngineError
 from dotsparse.model import CellFormat
 
 from . import embedded_docs as docs
-from .embedded_run import markdown, request, run, run_pages
+from .embedded_run import engine_for_module, markdown, request, run, run_pages
 
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = EmbeddedEngine(workers=2, ocr="never")
-    yield eng
-    asyncio.run(eng.aclose())
+    yield from engine_for_module("never")
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dotsparse.engines.embedded import EmbeddedEngine
 from dotsparse.model import CellFormat, Mode
 
 from . import embedded_docs as docs
-from .embedded_run import markdown, request, run, run_pages
+from .embedded_run import engine_for_module, markdown, request, run, run_pages
 
 
 @pytest.fixture(scope="module")
 def engine():
-    eng = EmbeddedEngine(workers=2, ocr="never")
-    yield eng
-    import asyncio
-
-    asyncio.run(eng.aclose())
+    yield from engine_for_module("never")
 
 
 @pytest.fixture(scope="module")
