@@ -33,8 +33,10 @@ def test_version():
 def test_layout_end_to_end_boxes_exact_and_files_complete(tmp_path, server, make_doc, validate):
     path, spec = make_doc(doc_id=1, pages=2)
     out = tmp_path / "out"
-    result = parse(path, "-o", out, "--server", server.url, "--dpi", 150)
+    result = parse(path, "-o", out, "--server", server.url, "--dpi", 150, "--overlay")
     assert result.exit_code == 0, result.output
+    overlays = sorted((out / "doc1" / "overlay").glob("p*.png"))
+    assert [p.name for p in overlays] == ["p0001.png", "p0002.png"]
     data = validate(out / "doc1" / "doc1.json")
     assert data["document"]["sha256"] and data["document"]["mode"] == "layout"
     assert [p["page"] for p in data["pages"]] == [1, 2]
