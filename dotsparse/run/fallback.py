@@ -20,7 +20,7 @@ from ..model import Box, Mode, PageResult, PageStatus, RawBlock, Repair
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt, load_prompt
 from ..sizing import smart_resize
-from .page import PageJob, ask, build_request, result_from_answer
+from .page import PageJob, build_request, result_from_answer
 
 LAYOUT_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
 BOX_CONCURRENCY = 8
@@ -66,7 +66,7 @@ class FallbackLadder:
         return [s for s in self.steps if s in allowed]
 
     async def _attempt(self, job: PageJob) -> PageResult:
-        answer = await ask(self.engine, build_request(job), job.timeout)
+        answer = await self.engine.infer(build_request(job))
         return result_from_answer(job, answer, time.monotonic())
 
     async def _step_rescale(self, job: PageJob) -> PageResult:
@@ -80,7 +80,7 @@ class FallbackLadder:
 
     async def _step_boxes(self, job: PageJob) -> PageResult:
         detect = replace(job, mode=Mode.DETECT, prompt=load_prompt("layout_only"))
-        answer = await ask(self.engine, build_request(detect), job.timeout)
+        answer = await self.engine.infer(build_request(detect))
         found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.DETECT)
         if found.status is PageStatus.FAILED or not found.cells:
             raise RuntimeError(f"layout detection gave nothing usable ({found.error or 'no blocks'})")
@@ -93,7 +93,7 @@ class FallbackLadder:
                 return RawBlock(bbox=sent.as_list(), category=cell.category.value)
             async with limit:
                 req = replace(build_request(job), prompt=grounding_prompt(base, sent), mode=Mode.BOX)
-                got = await ask(self.engine, req, job.timeout)
+                got = await self.engine.infer(req)
             return RawBlock(bbox=sent.as_list(), category=cell.category.value, text=got.text or "",
                             truncated=got.truncated)
 
@@ -107,7 +107,7 @@ class FallbackLadder:
 
             self._embedded = EmbeddedEngine(workers=1, ocr=self.config.ocr)
             await self._embedded.start()
-        answer = await ask(self._embedded, build_request(job), job.timeout)
+        answer = await self._embedded.infer(build_request(job))
         return result_from_answer(job, answer, time.monotonic())
 
     async def aclose(self) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Optional
 
 from PIL import Image
 
-from ..engines.base import Engine, EngineAnswer, EngineRequest, PageRef, Sampling
-from ..errors import DotsparseError, EngineError
+from ..engines.base import EngineAnswer, EngineRequest, PageRef, Sampling
+from ..errors import DotsparseError
 from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
                      PageStatus, Repair)
 from ..parse.answer import interpret
@@ -32,7 +31,6 @@ class PageJob:
     box_px: Optional[Box] = None
     image: Optional[Image.Image] = None
     render_s: float = 0.0
-    timeout: Optional[float] = None
 
     @property
     def page_no(self) -> int:
@@ -53,14 +51,6 @@ def build_request(job: PageJob) -> EngineRequest:
         prompt = grounding_prompt(job.prompt, job.geometry.px_to_sent(job.box_px))
     return EngineRequest(page=job.ref, geometry=job.geometry, image=job.image, prompt=prompt, mode=job.mode,
                          sampling=job.sampling)
-
-
-async def ask(engine: Engine, request: EngineRequest, timeout: Optional[float]) -> EngineAnswer:
-    try:
-        return await asyncio.wait_for(engine.infer(request), timeout=timeout)
-    except asyncio.TimeoutError as exc:
-        raise EngineError(f"no answer within the page timeout of {timeout:.0f}s", stage="engine",
-                          retryable=True) from exc
 
 
 def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float) -> PageResult:

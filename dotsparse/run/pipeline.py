@@ -186,7 +186,7 @@ class Pipeline:
         page_image = opened.render(ref.index, self.render_options)
         return PageJob(ref=ref, geometry=page_image.geometry, mode=self.config.mode, prompt=self.prompt,
                        sampling=self.sampling, box_px=self.box, image=page_image.image,
-                       render_s=time.monotonic() - started, timeout=self.config.page_timeout)
+                       render_s=time.monotonic() - started)
 
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
