@@ -15,6 +15,7 @@ from .errors import SourceError
 from .model import PageGeometry
 from .sizing import MAX_PIXELS, MIN_PIXELS, smart_resize
 
+ORIENTATION_TAG = 0x0112  # EXIF orientation; 5–8 swap width and height
 DEFAULT_IMAGE_DPI = 96.0  # images without DPI metadata count as screen resolution, as in the reference parser
 Image.MAX_IMAGE_PIXELS = 400_000_000  # large scans are legitimate; the pixel budget bounds what we keep
 
@@ -64,6 +65,14 @@ class OpenSource:
         self._img.seek(index)
         return _render_image(self._img, options)
 
+    def geometry(self, index: int, options: RenderOptions) -> PageGeometry:
+        """The geometry `render` would give, without rendering (for engines that read the page themselves)."""
+        if self._doc is not None:
+            return _pdf_geometry(self._doc[index], options)
+        assert self._img is not None
+        self._img.seek(index)
+        return _image_geometry(self._img, options)
+
     def close(self) -> None:
         if self._doc is not None:
             self._doc.close()
@@ -107,35 +116,48 @@ def _open_image(path: Path) -> Image.Image:
     return img
 
 
-def _render_pdf_page(page: pymupdf.Page, options: RenderOptions) -> PageImage:
+def _pdf_geometry(page: pymupdf.Page, options: RenderOptions) -> PageGeometry:
     rect = page.rect  # already accounts for /Rotate
-    width_pt, height_pt = rect.width, rect.height
-    width_px = max(1, round(width_pt * options.dpi / 72))
-    height_px = max(1, round(height_pt * options.dpi / 72))
+    width_px = max(1, round(rect.width * options.dpi / 72))
+    height_px = max(1, round(rect.height * options.dpi / 72))
     sent_w, sent_h = smart_resize(width_px, height_px, options.min_pixels, options.max_pixels)
+    return PageGeometry(width_pt=rect.width, height_pt=rect.height, dpi=options.dpi, width_px=width_px,
+                        height_px=height_px, sent_width=sent_w, sent_height=sent_h)
+
+
+def _render_pdf_page(page: pymupdf.Page, options: RenderOptions) -> PageImage:
+    g = _pdf_geometry(page, options)
     # Render straight at the sent size (separate x/y zoom) so no resampling step blurs small text.
-    matrix = pymupdf.Matrix(sent_w / width_pt, sent_h / height_pt)
+    matrix = pymupdf.Matrix(g.sent_width / g.width_pt, g.sent_height / g.height_pt)
     pix = page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
     image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
-    if image.size != (sent_w, sent_h):
-        image = image.resize((sent_w, sent_h), Image.Resampling.BICUBIC)
-    geometry = PageGeometry(width_pt=width_pt, height_pt=height_pt, dpi=options.dpi, width_px=width_px,
-                            height_px=height_px, sent_width=sent_w, sent_height=sent_h)
-    return PageImage(image=image, geometry=geometry)
+    if image.size != (g.sent_width, g.sent_height):
+        image = image.resize((g.sent_width, g.sent_height), Image.Resampling.BICUBIC)
+    return PageImage(image=image, geometry=g)
 
 
-def _render_image(frame: Image.Image, options: RenderOptions) -> PageImage:
+def _image_geometry(frame: Image.Image, options: RenderOptions) -> PageGeometry:
     dpi = _image_dpi(frame)
-    image = ImageOps.exif_transpose(frame).convert("RGB")
-    width_px, height_px = image.size
+    width_px, height_px = _upright_size(frame)
     scale = options.dpi / dpi  # small images are upscaled so small text stays legible
     sent_w, sent_h = smart_resize(max(1, round(width_px * scale)), max(1, round(height_px * scale)),
                                   options.min_pixels, options.max_pixels)
-    if (sent_w, sent_h) != image.size:
-        image = image.resize((sent_w, sent_h), Image.Resampling.LANCZOS)
-    geometry = PageGeometry(width_pt=width_px * 72 / dpi, height_pt=height_px * 72 / dpi, dpi=dpi,
-                            width_px=width_px, height_px=height_px, sent_width=sent_w, sent_height=sent_h)
-    return PageImage(image=image, geometry=geometry)
+    return PageGeometry(width_pt=width_px * 72 / dpi, height_pt=height_px * 72 / dpi, dpi=dpi,
+                        width_px=width_px, height_px=height_px, sent_width=sent_w, sent_height=sent_h)
+
+
+def _render_image(frame: Image.Image, options: RenderOptions) -> PageImage:
+    g = _image_geometry(frame, options)
+    image = ImageOps.exif_transpose(frame).convert("RGB")
+    if (g.sent_width, g.sent_height) != image.size:
+        image = image.resize((g.sent_width, g.sent_height), Image.Resampling.LANCZOS)
+    return PageImage(image=image, geometry=g)
+
+
+def _upright_size(frame: Image.Image) -> tuple[int, int]:
+    """The size after EXIF orientation, without transposing the pixels."""
+    orientation = frame.getexif().get(ORIENTATION_TAG, 1)
+    return (frame.height, frame.width) if orientation in (5, 6, 7, 8) else (frame.width, frame.height)
 
 
 def _image_dpi(image: Image.Image) -> float:

@@ -88,3 +88,23 @@ def test_truncated_pdf_and_bad_image(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     with pytest.raises(SourceError, match="cannot decode"):
         _open(tmp_path / "bad.png", "image")
+
+
+def test_geometry_without_rendering_equals_the_rendered_geometry(tmp_path):
+    pdf = make_pdf(tmp_path / "a.pdf", simple_doc(1, 2))
+    with _open(pdf) as src:
+        for dpi in (72, 200):
+            assert src.geometry(1, RenderOptions(dpi=dpi)) == src.render(1, RenderOptions(dpi=dpi)).geometry
+
+
+def test_geometry_of_an_exif_rotated_photo_is_upright(tmp_path):
+    path = tmp_path / "photo.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored landscape, shown portrait
+    Image.new("RGB", (300, 200), "white").save(path, exif=exif, dpi=(150, 150))
+    with _open(path, "image") as src:
+        rendered = src.render(0, RenderOptions())
+        measured = src.geometry(0, RenderOptions())
+    assert measured == rendered.geometry
+    assert (measured.width_px, measured.height_px) == (200, 300)
+    assert rendered.image.size == (measured.sent_width, measured.sent_height)

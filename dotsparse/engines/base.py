@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Protocol, runtime_checkable
 
-from PIL import Image
-
 from ..model import Mode, PageGeometry, RawBlock
+from ..sent_image import SentImage
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class PageRef:
 class EngineRequest:
     page: PageRef
     geometry: PageGeometry
-    image: Optional[Image.Image]  # exactly geometry.sent_width x geometry.sent_height, RGB
+    image: Optional[SentImage]  # exactly geometry.sent_width x geometry.sent_height; None if needs_image is False
     prompt: str
     mode: Mode
     sampling: Sampling = field(default_factory=Sampling)

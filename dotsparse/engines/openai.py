@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import io
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -14,7 +12,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from ..errors import EngineError
 from .base import EngineAnswer, EngineRequest
-from .endpoints import Endpoint, EndpointPool
+from .endpoints import DOWN_AFTER, Endpoint, EndpointPool
 
 IMAGE_PLACEHOLDER = "<|img|><|imgpad|><|endofimg|>"  # without it vLLM inserts its own plus a newline
 
@@ -90,21 +88,44 @@ class OpenAIEngine:
     async def infer(self, request: EngineRequest) -> EngineAnswer:
         if request.image is None:
             raise EngineError("the openai engine needs the page image", stage="engine")
-        png = await asyncio.to_thread(_encode_png, request.image)
-        payload = self.payload(request, png)
+        payload = self.payload(request, request.image.png)
         started = time.monotonic()
         attempts = 0
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.options.max_retries + 1),
             wait=_wait, retry=retry_if_exception(lambda e: isinstance(e, _Retryable)), reraise=True)
-        async for attempt in retrying:
-            with attempt:
-                attempts += 1
-                endpoint = await self.pool.acquire()
-                answer = await self._post(endpoint, payload)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    endpoint = await self.pool.acquire()
+                    answer = await self._post(endpoint, payload)
+        except _Retryable as exc:
+            answer = await self._after_servers_died(exc, payload)
+            attempts += answer.attempts
         answer.attempts = attempts
         answer.elapsed_s = time.monotonic() - started
         return answer
+
+    async def _after_servers_died(self, exc: _Retryable, payload: dict) -> EngineAnswer:
+        """Retries ran out on connection failures: go on until every server is taken out, then wait.
+
+        Enough further attempts to take each endpoint out; the pool then waits for one to come back,
+        and its shared deadline ends the page as server-unavailable rather than failed.
+        """
+        attempts = 0
+        budget = DOWN_AFTER * len(self.pool.endpoints) + 1
+        while exc.connection_failure and attempts < budget:
+            endpoint = await self.pool.acquire()  # raises ServerUnavailable once the wait is over
+            attempts += 1
+            try:
+                answer = await self._post(endpoint, payload)
+            except _Retryable as again:
+                exc = again
+                continue
+            answer.attempts = attempts
+            return answer
+        raise exc
 
     async def _post(self, endpoint: Endpoint, payload: dict) -> EngineAnswer:
         ok = False
@@ -170,9 +191,3 @@ def _wait(retry_state) -> float:
     if isinstance(exc, _Retryable) and exc.connection_failure:
         return _connection_backoff(retry_state)
     return _backoff(retry_state)
-
-
-def _encode_png(image) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1)  # level 1: ~4x faster than default, slightly larger
-    return buf.getvalue()

@@ -125,6 +125,8 @@ class TransformersEngine:
     async def infer(self, request: EngineRequest) -> EngineAnswer:
         if self._closed:
             raise EngineError("the transformers engine is closed")
+        if request.image is None:
+            raise EngineError("the transformers engine needs the page image", stage="engine")
         self._start_worker()
         future: concurrent.futures.Future = concurrent.futures.Future()
         self._queue.put(_Job(request, future))
@@ -248,7 +250,7 @@ class TransformersEngine:
         lm = self._loaded
         assert lm is not None  # _serve loads before running
         started = time.monotonic()
-        batch = lm.processor.encode([r.image for r in requests], [r.prompt for r in requests])
+        batch = lm.processor.encode([r.image.decode() for r in requests], [r.prompt for r in requests])
         inputs = {key: value.to(lm.device) for key, value in batch.inputs.items()}
         inputs["pixel_values"] = inputs["pixel_values"].to(getattr(torch, lm.dtype))
         prompt_len = inputs["input_ids"].shape[1]

@@ -14,11 +14,14 @@ import time
 from dataclasses import replace
 from typing import Optional
 
+from PIL import Image
+
 from ..config import RunConfig
 from ..engines.base import Engine, EngineAnswer
 from ..model import Box, Mode, PageResult, PageStatus, RawBlock, Repair
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt, load_prompt
+from ..sent_image import SentImage
 from ..sizing import smart_resize
 from .page import PageJob, build_request, result_from_answer
 
@@ -74,7 +77,7 @@ class FallbackLadder:
         w, h = smart_resize(int(g.sent_width * 0.95), int(g.sent_height * 0.95),
                             self.config.min_pixels, self.config.max_pixels)
         geometry = g.model_copy(update={"sent_width": w, "sent_height": h})
-        image = job.image.resize((w, h)) if job.image is not None else None
+        image = await asyncio.to_thread(_rescaled, job.image, w, h) if job.image is not None else None
         sampling = replace(job.sampling, temperature=min(1.0, job.sampling.temperature + 0.2))
         return await self._attempt(replace(job, geometry=geometry, image=image, sampling=sampling))
 
@@ -122,6 +125,10 @@ def _needs_retry(result: PageResult) -> bool:
 
 def _score(result: PageResult) -> tuple[int, int]:
     return (int(result.status.usable), sum(len(c.text) + 1 for c in result.cells))
+
+
+def _rescaled(image: SentImage, width: int, height: int) -> SentImage:
+    return SentImage.encode(image.decode().resize((width, height), Image.Resampling.BICUBIC))
 
 
 def _box(values: list[float]) -> Box:

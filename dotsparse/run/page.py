@@ -14,6 +14,7 @@ from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeo
                      PageStatus, Repair)
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt
+from ..sent_image import SentImage
 from ..writers.assets import asset_name, write_crop, write_formula_tex, write_table_html
 from ..writers.overlay import write_overlay
 from .outputs import DocPaths
@@ -21,7 +22,7 @@ from .outputs import DocPaths
 
 @dataclass
 class PageJob:
-    """Everything needed to produce one page's result; picklable apart from the image."""
+    """Everything needed to produce one page's result; picklable."""
 
     ref: PageRef
     geometry: PageGeometry
@@ -29,7 +30,7 @@ class PageJob:
     prompt: str
     sampling: Sampling
     box_px: Optional[Box] = None
-    image: Optional[Image.Image] = None
+    image: Optional[SentImage] = None  # None when the engine reads the page itself
     render_s: float = 0.0
 
     @property

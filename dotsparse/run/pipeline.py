@@ -7,12 +7,15 @@ documents or pages, and each page's result is committed to disk as soon as it is
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
+
+from PIL import Image
 
 from .. import __version__
 from ..config import RunConfig
@@ -22,8 +25,9 @@ from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
-from ..writers.json_doc import page_json_line, write_document_json
-from ..writers.markdown import write_markdown
+from ..sent_image import SentImage
+from ..writers.document import write_document
+from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, failed_result, needs_page_image, write_page_assets
@@ -44,6 +48,7 @@ class DocJob:
     failed: int = 0
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
+    opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
 
 
 class Pipeline:
@@ -65,7 +70,11 @@ class Pipeline:
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
+        # PNG encoding and decoding release the GIL: one thread per core keeps every core busy.
+        self._encode = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="dotsparse-encode")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
+        # Pixels are ~30x their PNG: only a few pages exist as pixels at once, however many are in flight.
+        self._pixels = asyncio.Semaphore((os.cpu_count() or 1) + 1)
         self._tasks: set[asyncio.Task] = set()
 
     async def run(self, found: Discovery) -> RunReport:
@@ -86,6 +95,7 @@ class Pipeline:
         finally:
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
+            self._encode.shutdown(wait=True)
             self.progress.stop()
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
@@ -101,6 +111,7 @@ class Pipeline:
         except (SourceError, OSError) as exc:
             self._file_failed(source, exc)
             return
+        doc: Optional[DocJob] = None
         try:
             indices = self.pages.indices(opened.page_count)
             if not indices:
@@ -111,7 +122,8 @@ class Pipeline:
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
             store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
             doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected,
-                         deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None)
+                         deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None,
+                         opened=opened)
             self.progress.add_pages(len(indices))
             if store and not self.config.force and store.is_done():
                 for page in store.iter_pages(doc.pages):
@@ -121,17 +133,18 @@ class Pipeline:
                 return
             if store:
                 store.clear_done()
-            await self._schedule_pages(doc, opened, indices)
+            await self._schedule_pages(doc, indices)
         except DotsparseError as exc:
             self._file_failed(source, exc)
         except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
             self.progress.log(f"{source.path}: {exc}; redoing")
             store.clear_done()
-            await self._schedule_pages(doc, opened, indices)
+            await self._schedule_pages(doc, indices)
         finally:
-            await loop.run_in_executor(self._mupdf, opened.close)
+            if doc is None or doc.pending == 0:  # otherwise the document's last page closes it
+                await loop.run_in_executor(self._mupdf, opened.close)
 
-    async def _schedule_pages(self, doc: DocJob, opened: OpenSource, indices: list[int]) -> None:
+    async def _schedule_pages(self, doc: DocJob, indices: list[int]) -> None:
         loop = asyncio.get_running_loop()
         doc.pending = len(indices)
         for index in indices:
@@ -153,14 +166,15 @@ class Pipeline:
                 continue
             ref = PageRef(path=doc.source.path, index=index, kind=doc.source.kind, password=self.config.password)
             try:
-                job = await loop.run_in_executor(self._mupdf, self._render, opened, ref)
+                job, pixels = await self._prepare(doc, ref)
             except Exception as exc:  # a page that cannot render fails alone
                 self._slots.release()
                 err = DotsparseError(f"cannot render ({exc})", source=str(doc.source.path), page=index + 1,
                                      stage="render")
                 await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=str(err)), None)
                 continue
-            task = asyncio.create_task(self._process(doc, job))
+            task = asyncio.create_task(self._process(doc, job, pixels))
+            del pixels
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -181,17 +195,50 @@ class Pipeline:
                 budget, reason = left, f"document timeout of {self.config.doc_timeout:g}s exceeded"
         return budget, reason
 
-    def _render(self, opened: OpenSource, ref: PageRef) -> PageJob:
+    async def _prepare(self, doc: DocJob, ref: PageRef) -> tuple[PageJob, Optional[Image.Image]]:
+        """Render the page, or only measure it when the engine reads pages itself; `_process` encodes it."""
+        loop = asyncio.get_running_loop()
+        opened = doc.opened
+        assert opened is not None
         started = time.monotonic()
-        page_image = opened.render(ref.index, self.render_options)
-        return PageJob(ref=ref, geometry=page_image.geometry, mode=self.config.mode, prompt=self.prompt,
-                       sampling=self.sampling, box_px=self.box, image=page_image.image,
-                       render_s=time.monotonic() - started)
+        pixels = None
+        if self.engine.needs_image:
+            await self._pixels.acquire()  # released by _process once the pixels are encoded
+            try:
+                page_image = await loop.run_in_executor(self._mupdf, opened.render, ref.index, self.render_options)
+            except BaseException:
+                self._pixels.release()
+                raise
+            geometry, pixels = page_image.geometry, page_image.image
+        else:
+            geometry = await loop.run_in_executor(self._mupdf, opened.geometry, ref.index, self.render_options)
+        job = PageJob(ref=ref, geometry=geometry, mode=self.config.mode, prompt=self.prompt, sampling=self.sampling,
+                      box_px=self.box, render_s=time.monotonic() - started)
+        return job, pixels
 
-    async def _process(self, doc: DocJob, job: PageJob) -> None:
+    async def _page_pixels(self, doc: DocJob, job: PageJob) -> Optional[Image.Image]:
+        """The page as sent, as pixels: decoded from the sent PNG, or rendered now if none was sent."""
+        loop = asyncio.get_running_loop()
+        if job.image is not None:
+            return await loop.run_in_executor(self._encode, job.image.decode)
+        if doc.opened is None:
+            return None
+        page_image = await loop.run_in_executor(self._mupdf, doc.opened.render, job.ref.index, self.render_options)
+        return page_image.image
+
+    async def _process(self, doc: DocJob, job: PageJob, pixels: Optional[Image.Image]) -> None:
         try:
             budget, reason = self._budget(doc)
             try:
+                if pixels is not None:  # encoded here, not where rendered, so the next render overlaps it
+                    started = time.monotonic()
+                    try:
+                        job.image = await asyncio.get_running_loop().run_in_executor(self._encode,
+                                                                                     SentImage.encode, pixels)
+                    finally:
+                        pixels = None
+                        self._pixels.release()
+                    job.render_s += time.monotonic() - started
                 result = await asyncio.wait_for(self.ladder.produce(job), timeout=budget)
             except asyncio.TimeoutError:
                 result = failed_result(job, DotsparseError(reason, source=str(doc.source.path), page=job.page_no,
@@ -202,18 +249,22 @@ class Pipeline:
                 result = failed_result(job, exc)
             if result.error and not result.status.usable:
                 self.progress.log(f"[red]{doc.source.path}, page {job.page_no}: {result.error}[/red]")
-            image = job.image
-            job.image = None
-            await self._commit(doc, result, image)
+            await self._commit(doc, result, job)
         finally:
             self._slots.release()
 
-    async def _commit(self, doc: DocJob, result: PageResult, image) -> None:
+    async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
         if doc.paths is not None and result.status.usable:
-            result = await loop.run_in_executor(self._work, write_page_assets, result,
-                                                image if needs_page_image(result.cells, self.config.overlay) else None,
-                                                doc.paths, self.config.overlay)
+            if job is not None and needs_page_image(result.cells, self.config.overlay):
+                async with self._pixels:
+                    pixels = await self._page_pixels(doc, job)
+                    result = await loop.run_in_executor(self._work, write_page_assets, result, pixels, doc.paths,
+                                                        self.config.overlay)
+                    del pixels
+            else:
+                result = await loop.run_in_executor(self._work, write_page_assets, result, None, doc.paths,
+                                                    self.config.overlay)
         if doc.store is not None:
             await loop.run_in_executor(self._work, doc.store.save_page, result)
         else:
@@ -242,6 +293,9 @@ class Pipeline:
     async def _page_finished(self, doc: DocJob) -> None:
         doc.pending -= 1
         if doc.pending == 0:
+            if doc.opened is not None:
+                opened, doc.opened = doc.opened, None
+                await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
             if doc.store is not None:
                 took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
@@ -254,9 +308,8 @@ class Pipeline:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
         furniture = self.config.page_furniture
-        write_markdown(doc.paths.markdown, doc.store.iter_pages(doc.pages), furniture=furniture)
-        write_markdown(doc.paths.markdown_nohf, doc.store.iter_pages(doc.pages), furniture=False)
-        write_document_json(doc.paths.json, doc.info, doc.store.iter_pages(doc.pages))
+        write_document(doc.paths.markdown, doc.paths.markdown_nohf, doc.paths.json, doc.info,
+                       doc.store.iter_pages(doc.pages), furniture=furniture)
         if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
             doc.store.mark_done()
         return time.monotonic() - started

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Iterable
+from typing import IO
 
-from ..fileio import atomic_open
 from ..model import SCHEMA_VERSION, DocumentInfo, PageResult
 
 
-def write_document_json(path: Path, info: DocumentInfo, pages: Iterable[PageResult]) -> None:
-    with atomic_open(path) as fh:
+class DocumentJsonStream:
+    """Writes `<doc>.json` to an open file one page at a time."""
+
+    def __init__(self, fh: IO[str], info: DocumentInfo):
+        self.fh = fh
+        self._count = 0
         fh.write('{"schema_version": ' + json.dumps(SCHEMA_VERSION))
         fh.write(', "document": ' + info.model_dump_json())
         fh.write(', "pages": [')
-        for i, page in enumerate(pages):
-            fh.write(("," if i else "") + "\n" + page.model_dump_json())
-        fh.write("\n]}\n")
+
+    def add(self, page: PageResult) -> None:
+        self.fh.write(("," if self._count else "") + "\n" + page.model_dump_json())
+        self._count += 1
+
+    def finish(self) -> None:
+        self.fh.write("\n]}\n")
 
 
 def page_json_line(info: DocumentInfo, page: PageResult) -> str:

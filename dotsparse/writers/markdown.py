@@ -1,11 +1,9 @@
-"""`<doc>.md`: every page in order, a page marker between pages, furniture optional."""
+"""Markdown: every page in order, a page marker between pages, furniture optional."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterable
+from typing import IO
 
-from ..fileio import atomic_open
 from ..model import FURNITURE, Category, Cell, CellFormat, PageResult
 from ..parse.html import clean_inline_html
 
@@ -30,12 +28,19 @@ def page_markdown(page: PageResult, furniture: bool = True) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def write_markdown(path: Path, pages: Iterable[PageResult], furniture: bool = True) -> None:
-    with atomic_open(path) as fh:
-        first = True
-        for page in pages:
-            if not first:
-                fh.write(f"\n\n<!-- page {page.page} -->\n\n")
-            first = False
-            fh.write(page_markdown(page, furniture))
-        fh.write("\n")
+class MarkdownStream:
+    """Writes pages one at a time to an open file, a page marker between pages."""
+
+    def __init__(self, fh: IO[str], furniture: bool = True):
+        self.fh = fh
+        self.furniture = furniture
+        self._first = True
+
+    def add(self, page: PageResult) -> None:
+        if not self._first:
+            self.fh.write(f"\n\n<!-- page {page.page} -->\n\n")
+        self._first = False
+        self.fh.write(page_markdown(page, self.furniture))
+
+    def finish(self) -> None:
+        self.fh.write("\n")

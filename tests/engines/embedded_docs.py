@@ -196,3 +196,84 @@ def small_text_page(path: Path, lines: list[str], size: float = 16) -> None:
         page.insert_text((30, y), line, fontsize=size, fontname="helv")
         y += size * 1.6
     doc.save(path)
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a generated table; a span shows on the page only as the rules left out inside it."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def grid_table(page: pymupdf.Page, at: tuple[float, float], widths: list[float], row_h: float,
+               cells: list[GridCell], rules: str = "full") -> pymupdf.Rect:
+    """Draw a table from its top-left corner `at`: `rules` is "full" (every cell boxed), "booktabs"
+    (three horizontal rules) or "none".
+
+    Cell text is centred vertically in the cell, so a rowspan cell's text sits between its rows.
+    """
+    x, y = at
+    xs = [x]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    n_rows = max(c.row + c.rowspan for c in cells)
+    ys = [y + i * row_h for i in range(n_rows + 1)]
+    for c in cells:
+        lines = c.text.split("\n")
+        top = (ys[c.row] + ys[c.row + c.rowspan]) / 2 - len(lines) * LEAD / 2
+        for i, line in enumerate(lines):
+            page.insert_text((xs[c.col] + 4, top + i * LEAD + SIZE), line, fontsize=SIZE, fontname="helv")
+    if rules == "full":
+        for c in cells:
+            box = pymupdf.Rect(xs[c.col], ys[c.row], xs[c.col + c.colspan], ys[c.row + c.rowspan])
+            page.draw_rect(box, width=0.6)
+    elif rules == "booktabs":
+        for yy in (ys[0], ys[1], ys[-1]):
+            page.draw_line((xs[0], yy), (xs[-1], yy), width=0.8)
+    return pymupdf.Rect(xs[0], ys[0], xs[-1], ys[-1])
+
+
+def table_page(path: Path, tables: list[tuple[list[float], float, list[GridCell], str]],
+               seed: int = 2) -> list[pymupdf.Rect]:
+    """A page of body text with the given tables (widths, row height, cells, rules) under one another."""
+    rng = random.Random(seed)
+    doc = pymupdf.open()
+    page = doc.new_page(width=WIDTH, height=HEIGHT)
+    y = write_paragraph(page, MARGIN, 60, WIDTH - 2 * MARGIN, " ".join(sentence(rng, 12) for _ in range(3)))
+    boxes = []
+    for n, (widths, row_h, cells, rules) in enumerate(tables, start=1):
+        y = write_paragraph(page, MARGIN, y, WIDTH - 2 * MARGIN, f"Table {n}: Generated results of the study.")
+        box = grid_table(page, (MARGIN + 40, y), widths, row_h, cells, rules)
+        boxes.append(box)
+        text = " ".join(sentence(rng, 12) for _ in range(2))
+        y = write_paragraph(page, MARGIN, box.y1 + 16, WIDTH - 2 * MARGIN, text)
+    doc.save(path)
+    return boxes
+
+
+def circle_figure(page: pymupdf.Page, rect: pymupdf.Rect, label: str = "") -> None:
+    """A framed drawing: a rectangle with a filled circle and a slanted line inside, and an optional label."""
+    page.draw_rect(rect, color=(0, 0, 0), width=1)
+    centre = (rect.x0 + rect.x1) / 2, (rect.y0 + rect.y1) / 2
+    page.draw_circle(centre, min(rect.width, rect.height) / 4, color=(0.8, 0.1, 0.1), fill=(1, 0.8, 0.8))
+    page.draw_line((rect.x0 + 10, rect.y1 - 10), (rect.x1 - 10, rect.y0 + 10), color=(0, 0, 1), width=1.5)
+    if label:
+        page.insert_text((rect.x0 + 8, rect.y0 + 16), label, fontsize=8, fontname="helv")
+
+
+def bar_chart(page: pymupdf.Page, rect: pymupdf.Rect, values: list[float], labels: bool = True) -> None:
+    """Axes and filled bars inside `rect`, a value label above each bar."""
+    page.draw_line(rect.tl, rect.bl, width=0.8)
+    page.draw_line(rect.bl, rect.br, width=0.8)
+    step = rect.width / len(values)
+    top = max(values)
+    for i, v in enumerate(values):
+        h = (rect.height - 14) * v / top
+        bar = pymupdf.Rect(rect.x0 + i * step + step * 0.25, rect.y1 - h, rect.x0 + i * step + step * 0.75, rect.y1)
+        page.draw_rect(bar, color=None, fill=(0.2, 0.4, 0.8))
+        if labels:
+            page.insert_text((bar.x0, bar.y0 - 3), f"{v:g}", fontsize=7, fontname="helv")

@@ -31,6 +31,7 @@ def test_table_is_html(paper):
     assert len(tables) == 1 and tables[0].format == CellFormat.HTML
     html = tables[0].text
     assert html.startswith("<table>") and html.count("<tr>") == 4
+    assert '<td colspan="2">Method</td><td>Score</td></tr>' in html  # the header rule between its columns is missing
     for cell in truths[0].table_cells:
         assert f">{cell}<" in html
 

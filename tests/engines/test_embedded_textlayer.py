@@ -1,10 +1,19 @@
-"""Born-digital pages: exact text, categories, reading order, hyphenation, headings."""
+"""Born-digital pages: exact text (hyphenation, scripts, broken font maps), categories, order, headings."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pymupdf
 import pytest
 
-from dotsparse.model import CellFormat, Mode
+from dotsparse.engines.embedded.assemble import region_text
+from dotsparse.engines.embedded.captions import relabel_captions
+from dotsparse.engines.embedded.furniture import mark_furniture
+from dotsparse.engines.embedded.quality import judge
+from dotsparse.engines.embedded.regions import Region, Word
+from dotsparse.engines.embedded.textlayer import invisible_spans, is_rtl, join_lines, page_words
+from dotsparse.model import Category, CellFormat, Mode
 
 from . import embedded_docs as docs
 from .embedded_run import engine_for_module, markdown, request, run, run_pages
@@ -113,3 +122,129 @@ def test_modes(tmp_path, engine):
                  f"[0, 0, {sw}, {round(sh * 0.07)}]"
     box = run(engine, [req])[0]
     assert box.blocks[0].text.startswith("Proceedings of Generated Documents")
+
+
+def _remapped_page(path: Path, lines: list[tuple[float, float, list[str]]]) -> None:
+    """Words drawn in Helvetica whose text layer says what `lines` says, whatever the script.
+
+    Each line is (x, y, words in visual order, left to right); right-to-left words have their
+    glyphs reversed, as PDF producers write Arabic. Characters beyond ASCII get codes from 0xC0 up,
+    named uniXXXX in the font's encoding: the mechanism behind every text layer (and broken ones).
+    """
+    chars = sorted({c for _, _, words in lines for w in words for c in w if ord(c) > 0x7E})
+    assert len(chars) <= 64, "codes 0xC0-0xFF only"
+    code = {c: chr(0xC0 + i) for i, c in enumerate(chars)}
+    doc = pymupdf.open()
+    page = doc.new_page(width=docs.WIDTH, height=docs.HEIGHT)
+    for x, y, words in lines:
+        glyphs = ["".join(code.get(c, c) for c in w) for w in words]
+        visual = " ".join(g[::-1] if is_rtl(w) else g for g, w in zip(glyphs, words))
+        page.insert_text((x, y), visual, fontsize=docs.SIZE, fontname="helv")
+    names = " ".join(f"/uni{ord(c):04X}" for c in chars)
+    for font in page.get_fonts():
+        doc.xref_set_key(font[0], "Encoding", f"<</BaseEncoding/WinAnsiEncoding/Differences[192 {names}]>>")
+    doc.save(path)
+
+
+def test_joining_lines():
+    lines = ["a hyphen-", "ated line, state-of-the-", "art work by Jean-", "Pierre on COVID-", "19 and soft\u00ad",
+             "ware.", "中文的句子", "继续。"]
+    assert join_lines(lines) == ("a hyphenated line, state-of-the-art work by Jean-Pierre on COVID-19 and "
+                                 "software. 中文的句子继续。")
+
+
+def test_hyphenated_compounds_keep_their_hyphen(tmp_path, engine):
+    path = tmp_path / "compound.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=docs.WIDTH, height=docs.HEIGHT)
+    lines = ["The measured values follow a well-established and state-of-the-", "art procedure that was first",
+             "described by Jean-", "Pierre Dupont for the evaluation of the inter-", "national survey on COVID-",
+             "19 cases in several regions of the country."]
+    for i, line in enumerate(lines):
+        page.insert_text((72, 100 + i * docs.LEAD), line, fontsize=docs.SIZE, fontname="helv")
+    doc.save(path)
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert "state-of-the-art procedure" in md and "Jean-Pierre" in md and "international" in md
+    assert "COVID-19 cases" in md
+
+
+def test_chinese_lines_join_without_spaces(tmp_path, engine):
+    path = tmp_path / "cjk.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    page.insert_text((50, 60), "在这个例子中我们测试中文段落的换行是否会被", fontsize=12, fontname="china-s")
+    page.insert_text((50, 76), "正确地连接起来而不插入多余的空格字符。", fontsize=12, fontname="china-s")
+    doc.save(path)
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert "会被正确地连接" in md
+
+
+def test_right_to_left_words_in_reading_order(tmp_path, engine):
+    path = tmp_path / "rtl.pdf"
+    visual = [["2024", "عام", "منذ", "IBM", "DB2", "من", "Python", "و", "R", "بلغة", "البرمجة", "تعتبر"],
+              ["اليوم", "فعالة", "حلول", "إيجاد", "في", "وتساعد", "الإنتاجية", "تعزز", "التي"]]
+    logical = ("تعتبر البرمجة بلغة R و Python من IBM DB2 منذ عام 2024 "
+               "التي تعزز الإنتاجية وتساعد في إيجاد حلول فعالة اليوم")
+    _remapped_page(path, [(300, 100, visual[0]), (330, 100 + docs.LEAD, visual[1])])
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert logical in md
+
+
+def test_control_codes_of_symbol_fonts_are_not_text(tmp_path, engine):
+    path = tmp_path / "boxes.pdf"
+    items = [["\x84", "They", "work", "in", "parallel", "to", "private", "practitioners"],
+             ["\x84", "They", "coordinate", "appointments", "of", "private", "practitioners"]]
+    _remapped_page(path, [(72, 100 + i * 2 * docs.LEAD, words) for i, words in enumerate(items)])
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert "They work in parallel" in md and "They coordinate" in md and "\x84" not in md
+
+
+def _judge(path: Path):
+    page = pymupdf.open(path)[0]
+    hidden, hidden_chars, total = invisible_spans(page)
+    return judge(page, page_words(page, hidden), hidden_chars, total)
+
+
+def test_text_scrambled_by_a_font_encoding_is_ocred(tmp_path):
+    scrambled, accented = tmp_path / "scrambled.pdf", tmp_path / "accented.pdf"
+    garbage = "]üìÜüéê •ìê °ê£ë†£ûÜüéê †ë ∞†¶£ èÜ•ÜáÜ§ê †°ê£Ü•î†ü§ ]Ü£ü í£êÜ•ê£ £ê•¶£ü".split()
+    plain = "The report shows how the method helps every team".split()
+    _remapped_page(scrambled, [(72, 100 + i * docs.LEAD, garbage if i % 2 else plain) for i in range(8)])
+    real = ["Þjóðin", "á", "Íslandi", "notar", "ação", "não", "über", "Größe", "déjà", "été", "façade", "œuvre"]
+    _remapped_page(accented, [(72, 100 + i * docs.LEAD, real) for i in range(8)])
+    assert _judge(scrambled).needs_ocr
+    assert not _judge(accented).needs_ocr
+
+
+def test_checkbox_items_are_task_list_items():
+    def item(text: str) -> str:
+        return region_text(Region(bbox=(0, 0, 100, 10), category=Category.LIST_ITEM,
+                                  words=[Word((0, 0, 100, 10), text, (0, 0))]))
+
+    assert item("☐There is no limit") == "- [ ] There is no limit"
+    assert item("☒ Yes") == "- [x] Yes"
+    assert item("• Plain") == "- Plain"
+
+
+def test_caption_line_labelled_as_heading_is_a_caption():
+    regions = [Region(bbox=(200, 100, 380, 110), category=Category.SECTION_HEADER,
+                      words=[Word((200, 100, 380, 110), t, (0, 0)) for t in "Listing 1: Simple Program".split()]),
+               Region(bbox=(72, 60, 200, 72), category=Category.SECTION_HEADER,
+                      words=[Word((72, 60, 200, 72), t, (1, 0)) for t in "2 Tables and Figures".split()])]
+    relabel_captions(regions)
+    assert [r.category for r in regions] == [Category.CAPTION, Category.SECTION_HEADER]
+
+
+def test_page_bottom_note_the_model_calls_a_footer_is_a_footnote():
+    def footer(text: str, y: float) -> Region:
+        words = [Word((72 + 30 * i, y, 100 + 30 * i, y + 8), t, (int(y), 0)) for i, t in enumerate(text.split())]
+        return Region(bbox=(72, y, 100 + 30 * len(words), y + 8), category=Category.PAGE_FOOTER, words=words)
+
+    note = footer("1 The survey was run in twelve countries between March and May of the year.", 740)
+    star = footer("*Equal contribution", 752)
+    label = footer("Annual Report of the Company", 764)
+    number = footer("Page 3", 776)
+    body = Region(bbox=(72, 100, 540, 600), category=Category.TEXT, words=[Word((72, 100, 540, 600), "x", (9, 0))])
+    mark_furniture([note, star, label, number, body], (0, 0, 612, 792), [])
+    assert [r.category for r in (note, star, label, number)] == [
+        Category.FOOTNOTE, Category.FOOTNOTE, Category.PAGE_FOOTER, Category.PAGE_FOOTER]

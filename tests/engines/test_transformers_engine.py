@@ -18,6 +18,7 @@ from PIL import Image
 from dotsparse.engines.base import EngineRequest, PageRef, Sampling
 from dotsparse.errors import EngineError, EngineUnavailable
 from dotsparse.model import Mode, PageGeometry
+from dotsparse.sent_image import SentImage
 
 OCR_PROMPT = "Extract the text content from this image."
 
@@ -28,7 +29,8 @@ def make_request(width: int, height: int, prompt: str = OCR_PROMPT, max_tokens: 
     geometry = PageGeometry(width_pt=width, height_pt=height, dpi=72, width_px=width, height_px=height,
                             sent_width=width, sent_height=height)
     return EngineRequest(page=PageRef(path=Path("page.png"), index=0, kind="image"), geometry=geometry,
-                         image=image, prompt=prompt, mode=Mode.TEXT, sampling=Sampling(max_tokens=max_tokens))
+                         image=SentImage.encode(image), prompt=prompt, mode=Mode.TEXT,
+                         sampling=Sampling(max_tokens=max_tokens))
 
 
 # Different sizes and prompt lengths, so a batch really needs left padding.

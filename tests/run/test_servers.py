@@ -82,3 +82,13 @@ def test_all_down_for_good_marks_pages_server_unavailable_quickly(tmp_path, serv
     # once a server is back, a re-run does every page
     servers[0].start()
     assert parse(doc, "-o", out, *server_args(servers[:2]), "-j", 2).exit_code == 0
+
+
+def test_servers_dying_after_retries_ran_out_still_ends_server_unavailable(tmp_path, servers, doc):
+    """With one retry and three dead servers, retries run out before every server is taken out."""
+    for s in servers:
+        s.stop()
+    out = tmp_path / "o"
+    result = parse(doc, "-o", out, *server_args(servers), "-j", 2, "--max-retries", 1, "--unavailable-timeout", 1)
+    assert result.exit_code == 1
+    assert {p["status"] for p in load_doc(out, "doc1")["pages"]} == {"server-unavailable"}

@@ -599,11 +599,11 @@ class FakeDotsServer:
             h.send_json(404, _error(f"no route {h.path}", "NotFoundError", 404))
             return
         with self._in_flight() as no, self._slot():
-            if self.latency > 0:
-                self._stopping.wait(self.latency)
-            self._chat(h, no, raw)
+            # A GPU server's service time includes reading the request, so the latency is measured
+            # from taking a slot and our own decoding and lookup happen inside it, not on top of it.
+            self._chat(h, no, raw, time.monotonic() + self.latency)
 
-    def _chat(self, h: _Handler, no: int, raw: bytes) -> None:
+    def _chat(self, h: _Handler, no: int, raw: bytes, ready_at: float) -> None:
         try:
             body = json.loads(raw)
             if not isinstance(body, dict):
@@ -625,6 +625,7 @@ class FakeDotsServer:
             top_p=body.get("top_p"), max_tokens=body.get("max_completion_tokens", body.get("max_tokens")),
             roles=parsed.roles, headers={k: v for k, v in h.headers.items()},
             fault=fault.kind.value if fault else None))
+        self._stopping.wait(max(0.0, ready_at - time.monotonic()))
         if fault is not None and self._transport_fault(h, fault):
             return
         answer = base_answer(name, prompt, page, size)

@@ -11,6 +11,7 @@ from .tables import table_html
 from .textlayer import group_lines, join_lines, line_text
 
 _BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓✔➢➤►])\s*")
+_CHECKBOX = re.compile(r"^\s*([☐❑❒☑☒✅])\s*")  # a form's box: a Markdown task-list item
 _NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
 _MD_SPECIAL = re.compile(r"^(#{1,6}\s|[-+*]\s|\d+[.)]\s|>)")
 
@@ -37,6 +38,9 @@ def region_text(region: Region) -> str:
 def _list_item(text: str) -> str:
     if _NUMBERED.match(text):
         return text
+    box = _CHECKBOX.match(text)
+    if box:
+        return ("- [x] " if box.group(1) in "☑☒✅" else "- [ ] ") + text[box.end():]
     return "- " + _BULLET.sub("", text, count=1)
 
 

@@ -1,4 +1,5 @@
-"""Captions the layout model labelled as Text: "Table 2." / "Figure 3:" next to a table or picture."""
+"""Captions the layout model labelled as Text ("Table 2." / "Figure 3:" next to a table or picture)
+or as a section heading (a caption line is never a heading, whatever sits next to it)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ _NEAR = 36.0  # points between a caption and its table or picture
 def relabel_captions(regions: list[Region]) -> None:
     anchors = [r for r in regions if r.category in (Category.TABLE, Category.PICTURE)]
     for r in regions:
-        if r.category != Category.TEXT or not r.words or not anchors:
+        if r.category not in (Category.TEXT, Category.SECTION_HEADER) or not r.words:
             continue
-        first = line_text(group_lines(r.words)[0])
-        if _CAPTION.match(first) and any(_gap(r, a) < _NEAR for a in anchors):
+        if not _CAPTION.match(line_text(group_lines(r.words)[0])):
+            continue
+        if r.category == Category.SECTION_HEADER or any(_gap(r, a) < _NEAR for a in anchors):
             r.category = Category.CAPTION
 
 

@@ -2,7 +2,8 @@
 
 A line in the top or bottom band of the page is furniture when a similar line (digits ignored,
 so running page numbers match) sits at a similar height on a neighbouring page, or when it is
-a bare page number. Footnotes are body text and are never turned into furniture.
+a bare page number. Footnotes are body text and are never turned into furniture; a page-bottom
+note the layout model called a footer (numbered, or prose, and not repeated) becomes a footnote.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from .textlayer import group_lines, line_text
 
 _BAND = 0.12  # share of the page height at the top and at the bottom
 _MODEL_BAND = 0.2  # the model's own header/footer labels are trusted this far from the edges
+_NOTE_MARK = re.compile(r"^\s*(\d{1,3}|[*†‡§¶]+)\s?[A-Za-z(]")  # "1 See ...", "*Equal contribution"
+_PROSE_WORDS = 12
+_SENTENCE_END = re.compile(r"[a-z][.!?](\s|$)")
 _PAGE_NUMBER = re.compile(r"^\s*(page\s*)?[-–—]?\s*([0-9]{1,4}|[ivxlcdm]{1,6})\s*[-–—]?\s*((of|/)\s*[0-9]{1,4})?\s*$", re.I)
 
 
@@ -57,16 +61,32 @@ def mark_furniture(regions: list[Region], page_rect: Rect, neighbours: list[list
             continue
         top = (r.bbox[1] - page_rect[1]) / h
         bottom = (r.bbox[3] - page_rect[1]) / h
-        in_top, in_bottom = bottom < _BAND, top > 1 - _BAND
-        if not (in_top or in_bottom):
-            if top > _MODEL_BAND and bottom < 1 - _MODEL_BAND and r.category in (Category.PAGE_HEADER, Category.PAGE_FOOTER) and not _repeats(r, page_rect, neighbours):
-                r.category = Category.TEXT  # the model's guess, far from the margins and not repeated
-            continue
-        if r.category in (Category.PAGE_HEADER, Category.PAGE_FOOTER):
-            continue
-        text = " ".join(line_text(ln) for ln in group_lines(r.words))
-        if _PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours):
-            r.category = Category.PAGE_HEADER if in_top else Category.PAGE_FOOTER
+        if r.category in furniture:
+            r.category = _check_model_label(r, top, bottom, page_rect, neighbours)
+        elif bottom < _BAND or top > 1 - _BAND:
+            text = " ".join(line_text(ln) for ln in group_lines(r.words))
+            if _PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours):
+                r.category = Category.PAGE_HEADER if bottom < _BAND else Category.PAGE_FOOTER
+
+
+def _check_model_label(r: Region, top: float, bottom: float, page_rect: Rect,
+                       neighbours: list[list[BandLine]]) -> Category:
+    """The layout model's header/footer label, unless position, repetition or content says otherwise."""
+    text = " ".join(line_text(ln) for ln in group_lines(r.words))
+    if _PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours):
+        return r.category
+    if top > _MODEL_BAND and bottom < 1 - _MODEL_BAND:
+        return Category.TEXT  # the model's guess, far from the margins and not repeated
+    if r.category == Category.PAGE_FOOTER and _looks_like_note(text):
+        return Category.FOOTNOTE  # the model often calls a page-bottom footnote a footer
+    return r.category
+
+
+def _looks_like_note(text: str) -> bool:
+    """A numbered or starred note, or prose: running footers are short labels, not sentences."""
+    if _NOTE_MARK.match(text):
+        return True
+    return len(text.split()) >= _PROSE_WORDS and bool(_SENTENCE_END.search(text))
 
 
 def _repeats(r: Region, page_rect: Rect, neighbours: list[list[BandLine]]) -> bool:

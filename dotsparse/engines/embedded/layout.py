@@ -6,7 +6,10 @@ import pymupdf
 
 from ...model import Category
 from .captions import relabel_captions
-from .regions import Rect, Region, TableCell, Word, area, contains_point, overlap, union
+from .figures import vector_figures
+from .pictures import add_figures, merge_pictures, unlabelled_images
+from .regions import Rect, Region, TableCell, Word, area, contains_point, union
+from .ruled import apply_ruled_grids, ruled_tables
 from .textlayer import group_lines
 
 _CLASSES = {c.value.lower(): c for c in Category}
@@ -17,9 +20,9 @@ def _activate() -> None:
     # Imported lazily: it loads the ONNX layout model, which only worker processes need.
     global _layout_ready
     if not _layout_ready:
-        import pymupdf.layout
+        from ...layout_gate import load
 
-        pymupdf.layout.activate()
+        load()
         _layout_ready = True
 
 
@@ -37,12 +40,21 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         if category == Category.TABLE:
             region.cells = _table_cells(raw)
         regions.append(region)
-    regions.extend(_unlabelled_images(page, regions))
+    regions = _pictures_and_tables(page, regions, words)
     _assign_words(regions, words)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
     _promote_title(regions, page.rect.height)
     return regions
+
+
+def _pictures_and_tables(page: pymupdf.Page, regions: list[Region], words: list[Word]) -> list[Region]:
+    if any(r.category == Category.TABLE for r in regions):
+        regions = apply_ruled_grids(regions, ruled_tables(page), words)
+    regions = regions + unlabelled_images(page, regions)
+    tables = [r.bbox for r in regions if r.category == Category.TABLE]
+    regions = add_figures(regions, vector_figures(page, words, tables), words)
+    return merge_pictures(regions, words)
 
 
 def _promote_title(regions: list[Region], page_height: float) -> None:
@@ -58,22 +70,6 @@ def _promote_title(regions: list[Region], page_height: float) -> None:
     others = [size[id(r)] for r in heads if r is not top] + ([body[len(body) // 2]] if body else [])
     if others and top.bbox[1] < 0.35 * page_height and size[id(top)] >= 1.4 * max(others):
         top.category = Category.TITLE
-
-
-def _unlabelled_images(page: pymupdf.Page, regions: list[Region]) -> list[Region]:
-    """Images the layout model passed over (it keys on text) are pictures; a page-sized image is the scan itself."""
-    page_area = abs(page.rect) or 1.0
-    out = []
-    for info in page.get_image_info():
-        box = tuple(pymupdf.Rect(info["bbox"]) & page.rect)
-        share = area(box) / page_area
-        if not 0.005 < share < 0.8:
-            continue
-        if any(overlap(box, r.bbox) > 0.5 * area(box) for r in regions + out
-               if r.category in (Category.PICTURE, Category.TABLE)):
-            continue
-        out.append(Region(bbox=box, category=Category.PICTURE))
-    return out
 
 
 def _table_cells(raw: dict) -> list[TableCell]:

@@ -1,54 +1,129 @@
-"""Reading order by recursive XY-cut that prefers columns over rows.
+"""Reading order by XY-cut over column bands.
 
-Cutting columns first keeps two- and three-column text in column order even where paragraph
-gaps of neighbouring columns line up; a full-width heading blocks every column cut, so it
-separates the page into bands that are ordered top to bottom. Narrow side columns (margin
-notes) are read after the main column they sit beside rather than before it.
+The page is cut into rows at every horizontal gap, and consecutive rows are joined into a band
+while they keep the band's columns: two- and three-column text stays in column order even where
+paragraph gaps of neighbouring columns line up. A block that bridges a gutter of the band above
+it (a full-width heading, figure or footnote) starts a new band, so it is read after the columns
+above it and before the columns below it. Narrow side columns (margin notes) are read after the
+main column they sit beside rather than before it, and footnotes under every column of a band
+after all of its columns. Columns run right to left on Arabic and Hebrew pages.
 """
 
 from __future__ import annotations
 
 from ...model import Category
 from .regions import Region
+from .textlayer import is_rtl
 
 _MIN_GAP = 4.0  # points: smaller gaps are inter-word or ragged edges, not column gutters
 _SIDE_NOTE = 0.22  # a column narrower than this share of its band's width is a margin column
+_BRIDGE = 2.0  # points a block must reach into a column to count as lying in it ...
+_PROTRUSION = 0.15  # ... and this share of the column's width
+_HEADINGS = (Category.TITLE, Category.SECTION_HEADER)
 
 
 def order_regions(regions: list[Region]) -> list[Region]:
     headers = [r for r in regions if r.category == Category.PAGE_HEADER]
     footers = [r for r in regions if r.category == Category.PAGE_FOOTER]
     body = [r for r in regions if r.category not in (Category.PAGE_HEADER, Category.PAGE_FOOTER)]
-    by_top = lambda r: (r.bbox[1], r.bbox[0])  # noqa: E731
-    return sorted(headers, key=by_top) + _xy_cut(body) + sorted(footers, key=by_top)
+    rtl = is_rtl("".join(w.text for r in body for w in r.words))
+    return sorted(headers, key=_by_top) + _xy_cut(body, rtl) + sorted(footers, key=_by_top)
 
 
-def _xy_cut(regions: list[Region]) -> list[Region]:
+def _by_top(r: Region) -> tuple[float, float]:
+    return r.bbox[1], r.bbox[0]
+
+
+def _xy_cut(regions: list[Region], rtl: bool) -> list[Region]:
+    """`rtl`: columns are read from right to left (Arabic, Hebrew pages)."""
     if len(regions) <= 1:
         return list(regions)
-    columns = _split(regions, axis=0)
+    bands = _column_bands(_split(regions, axis=1))
+    if len(bands) > 1:
+        return [r for band in bands for r in _xy_cut(band, rtl)]
+    notes = _trailing_footnotes(regions)
+    if notes:
+        return _xy_cut([r for r in regions if not any(r is n for n in notes)], rtl) + sorted(notes, key=_by_top)
+    columns = _columns(regions)
     if len(columns) > 1:
-        return [r for col in _place_side_notes(columns) for r in _xy_cut(col)]
-    rows = _merge_column_bands(_split(regions, axis=1))
-    if len(rows) > 1:
-        return [r for row in rows for r in _xy_cut(row)]
-    return sorted(regions, key=lambda r: (r.bbox[1], r.bbox[0]))
+        columns = _place_side_notes(columns[::-1] if rtl else columns)
+        return [r for col in columns for r in _xy_cut(col, rtl)]
+    return sorted(regions, key=_by_top)
 
 
-def _merge_column_bands(rows: list[list[Region]]) -> list[list[Region]]:
-    """Rejoin consecutive rows that together still fall into columns.
-
-    Rows are cut at every horizontal gap; where the paragraphs of neighbouring columns happen to
-    end at the same height that would interleave the columns, so rows are merged back until a
-    full-width element (one that blocks the column cut) ends the band.
-    """
-    merged: list[list[Region]] = [rows[0]]
+def _column_bands(rows: list[list[Region]]) -> list[list[Region]]:
+    """Consecutive rows joined while they continue the columns of the band above them."""
+    bands: list[list[Region]] = [rows[0]]
     for row in rows[1:]:
-        if len(_split(merged[-1] + row, axis=0)) > 1:
-            merged[-1] = merged[-1] + row
+        if _continues_columns(bands[-1], row):
+            bands[-1] = bands[-1] + row
         else:
-            merged.append(row)
-    return merged
+            bands.append(row)
+    return bands
+
+
+def _continues_columns(band: list[Region], row: list[Region]) -> bool:
+    """The row adds to the band's columns: no block bridges a gutter and no heading hangs outside
+    them. A one-column band must sit inside one column of the row (a heading at a column's top);
+    else it is a full-width or hanging block above the columns."""
+    if len(_columns(band + row)) < 2:
+        return False
+    band_columns = _columns(band)
+    if len(band_columns) == 1:
+        return all(_homes(b, _columns(row)) == 1 for b in band)
+    return all(_joins(b, band_columns) for b in row)
+
+
+def _joins(block: Region, columns: list[list[Region]]) -> bool:
+    """The block lies in one of the columns, or beside them as a margin note (not as a hanging heading)."""
+    homes = _homes(block, columns)
+    return homes == 1 or (homes == 0 and block.category not in _HEADINGS)
+
+
+def _homes(block: Region, columns: list[list[Region]]) -> int:
+    """How many of the columns the block lies in."""
+    return sum(_reaches(block, _span(col)) for col in columns)
+
+
+def _columns(regions: list[Region]) -> list[list[Region]]:
+    """Columns found from the text; a picture joins the one column it lies in.
+
+    Picture boxes often reach into the gutter or past the text edge, which would hide the gutter
+    if they took part in the cut; a picture spanning two columns still joins them into one.
+    """
+    text = [r for r in regions if r.category != Category.PICTURE]
+    if not text or len(text) == len(regions):
+        return _split(regions, axis=0)
+    columns = _split(text, axis=0)
+    spans = [_span(col) for col in columns]
+    for pic in (r for r in regions if r.category == Category.PICTURE):
+        homes = [i for i, span in enumerate(spans) if _reaches(pic, span)]
+        if len(homes) > 1:
+            return [list(regions)]
+        if homes:
+            columns[homes[0]].append(pic)
+        else:
+            columns.append([pic])
+    return sorted(columns, key=lambda col: _span(col)[0])
+
+
+def _span(column: list[Region]) -> tuple[float, float]:
+    return min(r.bbox[0] for r in column), max(r.bbox[2] for r in column)
+
+
+def _reaches(r: Region, span: tuple[float, float]) -> bool:
+    """The block lies partly in the column: more than a protruding edge."""
+    inside = min(r.bbox[2], span[1]) - max(r.bbox[0], span[0])
+    return inside > max(_BRIDGE, _PROTRUSION * (span[1] - span[0]))
+
+
+def _trailing_footnotes(regions: list[Region]) -> list[Region]:
+    """Footnotes below everything else of a multi-column band: they close the band, not its first column."""
+    others = [r for r in regions if r.category != Category.FOOTNOTE]
+    if not others or len(_columns(others)) < 2:
+        return []
+    floor = max(r.bbox[3] for r in others)
+    return [r for r in regions if r.category == Category.FOOTNOTE and r.bbox[1] >= floor - 0.5]
 
 
 def _split(regions: list[Region], axis: int) -> list[list[Region]]:

@@ -59,6 +59,10 @@ def contains_point(r: Rect, x: float, y: float, pad: float = 1.0) -> bool:
     return r[0] - pad <= x <= r[2] + pad and r[1] - pad <= y <= r[3] + pad
 
 
+def has_centre(r: Rect, w: Word) -> bool:
+    return r[0] <= w.cx <= r[2] and r[1] <= w.cy <= r[3]
+
+
 def area(r: Rect) -> float:
     return max(0.0, r[2] - r[0]) * max(0.0, r[3] - r[1])
 

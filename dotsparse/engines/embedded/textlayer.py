@@ -9,7 +9,16 @@ import pymupdf
 from .regions import Word
 
 _VISIBLE = 16 | 8  # FZ_STEXT_FILLED | FZ_STEXT_STROKED: anything else is render mode 3 (invisible)
-_HYPHEN_END = re.compile(r"[A-Za-zÀ-ÿ][-\u00ad\u2010]$")
+_HYPHEN_END = re.compile(r"[^\W\d_][-\u2010]$")
+_COMPOUND_END = re.compile(r"[^\W\d_]-[^\W\d_]+[-\u2010]$")  # "state-of-the-": a hyphen that stays
+# Symbol fonts without a Unicode map yield control codes (checkboxes, dingbats): not text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_WORD_CHAR = re.compile(r"[^\W_]")
+_TOUCH = 0.05  # of the line height: a narrower gap is no space (a space is about 0.2 of it)
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+_LTR = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
+# Han, kana and fullwidth forms: lines of such text join without a space (Hangul uses spaces).
+_NO_SPACE_SCRIPT = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def invisible_spans(page: pymupdf.Page) -> tuple[list[tuple], int, int]:
@@ -42,7 +51,7 @@ def page_words(page: pymupdf.Page, hidden: list[tuple]) -> list[Word]:
 
 
 def group_lines(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into visual lines, top to bottom, each left to right.
+    """Words grouped into visual lines, top to bottom, each in reading order.
 
     Text-layer line ids are kept apart unless they sit on the same baseline band, which also
     merges the fragments some producers write one word at a time.
@@ -59,14 +68,57 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
                 break
         else:
             lines.append([w])
-    for line in lines:
-        line.sort(key=lambda w: w.bbox[0])
-    lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), ln[0].bbox[0]))
+    lines = [_reading_order(line) for line in lines]
+    lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), min(w.bbox[0] for w in ln)))
     return lines
 
 
+def is_rtl(text: str) -> bool:
+    """Mostly Arabic or Hebrew letters."""
+    return len(_RTL.findall(text)) > len(_LTR.findall(text))
+
+
+def _reading_order(line: list[Word]) -> list[Word]:
+    """Left to right; a right-to-left line from right to left, keeping embedded Latin or number
+    runs ("IBM DB2", "1403 / 09 / 19") left to right, as the bidi algorithm laid them out."""
+    line = sorted(line, key=lambda w: w.bbox[0])
+    if not is_rtl("".join(w.text for w in line)):
+        return line
+    out: list[Word] = []
+    run: list[Word] = []  # a left-to-right run, collected from its right end
+    for w in reversed(line):
+        if not _RTL.search(w.text) and (run or _LTR.search(w.text)):
+            run.insert(0, w)
+            continue
+        out += _settle(run) + [w]
+        run = []
+    return out + _settle(run)
+
+
+def _settle(run: list[Word]) -> list[Word]:
+    """A left-to-right run in its order; neutral words (a slash, a dash) at its left end are read after it."""
+    k = next((i for i, w in enumerate(run) if _LTR.search(w.text)), len(run))
+    return run[k:] + run[:k][::-1]
+
+
 def line_text(line: list[Word]) -> str:
-    return " ".join(w.text for w in line)
+    """Words with spaces between them, except for punctuation touching a word of its text-layer
+    line: the text layer splits a full stop from right-to-left text at the change of direction."""
+    out, prev = "", None
+    for w in line:
+        t = _CONTROL.sub("", w.text).strip()
+        if not t:
+            continue
+        out += t if prev is None or _touching(prev, w) else " " + t
+        prev = w
+    return out
+
+
+def _touching(a: Word, b: Word) -> bool:
+    if a.line != b.line or (_WORD_CHAR.search(a.text) and _WORD_CHAR.search(b.text)):
+        return False
+    gap = max(b.bbox[0] - a.bbox[2], a.bbox[0] - b.bbox[2])
+    return gap < _TOUCH * min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
 
 
 def join_lines(texts: list[str]) -> str:
@@ -74,14 +126,18 @@ def join_lines(texts: list[str]) -> str:
     out = ""
     for t in texts:
         t = t.strip()
-        if not t:
-            continue
-        if not out:
-            out = t
-        elif _HYPHEN_END.search(out) and t[0].islower():
-            out = out[:-1] + t
-        elif out.endswith("\u00ad"):
-            out = out[:-1] + t
-        else:
-            out += " " + t
+        if t:
+            out = _join(out, t) if out else t
     return out.replace("\u00ad", "")
+
+
+def _join(before: str, after: str) -> str:
+    if before.endswith("\u00ad"):
+        return before[:-1] + after
+    if _HYPHEN_END.search(before):
+        if after[0].islower() and not _COMPOUND_END.search(before):
+            return before[:-1] + after  # a word split by hyphenation
+        return before + after  # "state-of-the-" "art", "Jean-" "Pierre", "COVID-" "19": the hyphen is the word's
+    if _NO_SPACE_SCRIPT.match(before[-1]) and _NO_SPACE_SCRIPT.match(after[0]):
+        return before + after
+    return before + " " + after
