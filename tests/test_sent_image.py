@@ -1,3 +1,5 @@
+import base64
+
 from PIL import Image
 
 from dotsparse.sent_image import SentImage
@@ -11,5 +13,6 @@ def test_png_round_trip_is_lossless_and_much_smaller_than_pixels():
     assert (sent.width, sent.height) == image.size
     assert sent.png.startswith(b"\x89PNG")
     assert len(sent.png) < len(image.tobytes()) / 10
+    assert base64.b64decode(sent.b64) == sent.png
     back = sent.decode()
     assert back.mode == "RGB" and back.tobytes() == image.tobytes()

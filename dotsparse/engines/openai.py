@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import AsyncIterator, Callable, Optional
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -15,6 +16,10 @@ from .base import EngineAnswer, EngineRequest
 from .endpoints import DOWN_AFTER, Endpoint, EndpointPool
 
 IMAGE_PLACEHOLDER = "<|img|><|imgpad|><|endofimg|>"  # without it vLLM inserts its own plus a newline
+_URL_SLOT = "image-url-slot"
+# Quotes inside any other string are escaped by json.dumps, so only the slot itself can match this.
+_SLOT_JSON = b'"url": "image-url-slot"'
+_JSON = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -72,23 +77,29 @@ class OpenAIEngine:
         except httpx.HTTPError:
             return False
 
-    def payload(self, request: EngineRequest, image_png: bytes) -> dict:
-        data_url = "data:image/png;base64," + base64.b64encode(image_png).decode("ascii")
-        return {
+    def body(self, request: EngineRequest, image_b64: bytes) -> tuple[bytes, ...]:
+        """The JSON request body, in parts whose concatenation is the body.
+
+        The base64 image is most of it and is sent as it is held, so each page in flight has one
+        copy of it rather than a str in a dict plus the serialised copy an HTTP client would make.
+        """
+        payload = {
             "model": self.model,
             "messages": [{"role": "user", "content": [
-                {"type": "image_url", "image_url": {"url": data_url}},
+                {"type": "image_url", "image_url": {"url": _URL_SLOT}},
                 {"type": "text", "text": IMAGE_PLACEHOLDER + request.prompt},
             ]}],
             "temperature": request.sampling.temperature,
             "top_p": request.sampling.top_p,
             "max_completion_tokens": request.sampling.max_tokens,
         }
+        head, tail = json.dumps(payload).encode().split(_SLOT_JSON, 1)
+        return head + b'"url": "data:image/png;base64,', image_b64, b'"' + tail
 
     async def infer(self, request: EngineRequest) -> EngineAnswer:
         if request.image is None:
             raise EngineError("the openai engine needs the page image", stage="engine")
-        payload = self.payload(request, request.image.png)
+        payload = self.body(request, request.image.b64)
         started = time.monotonic()
         attempts = 0
         retrying = AsyncRetrying(
@@ -107,7 +118,7 @@ class OpenAIEngine:
         answer.elapsed_s = time.monotonic() - started
         return answer
 
-    async def _after_servers_died(self, exc: _Retryable, payload: dict) -> EngineAnswer:
+    async def _after_servers_died(self, exc: _Retryable, payload: tuple[bytes, ...]) -> EngineAnswer:
         """Retries ran out on connection failures: go on until every server is taken out, then wait.
 
         Enough further attempts to take each endpoint out; the pool then waits for one to come back,
@@ -127,12 +138,13 @@ class OpenAIEngine:
             return answer
         raise exc
 
-    async def _post(self, endpoint: Endpoint, payload: dict) -> EngineAnswer:
+    async def _post(self, endpoint: Endpoint, payload: tuple[bytes, ...]) -> EngineAnswer:
         ok = False
         connection_failure = False
         try:
             try:
-                resp = await self._client.post(f"{endpoint.url}/chat/completions", json=payload)
+                resp = await self._client.post(f"{endpoint.url}/chat/completions", content=_stream(payload),
+                                               headers={**_JSON, "Content-Length": str(sum(map(len, payload)))})
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                     httpx.WriteError, httpx.PoolTimeout) as exc:
                 connection_failure = True
@@ -169,6 +181,11 @@ def _read_response(endpoint: Endpoint, resp: httpx.Response) -> EngineAnswer:
     return EngineAnswer(text=text, finish_reason=choice.get("finish_reason"),
                         prompt_tokens=int(usage.get("prompt_tokens") or 0),
                         completion_tokens=int(usage.get("completion_tokens") or 0), endpoint=endpoint.url)
+
+
+async def _stream(parts: tuple[bytes, ...]) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:
