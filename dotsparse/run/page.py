@@ -90,6 +90,10 @@ def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: D
     started = time.monotonic()
     cells: list[Cell] = []
     geometry = result.geometry
+    if geometry and image is not None and image.size != (geometry.sent_width, geometry.sent_height):
+        # A fallback may have answered on a rescaled image; cells are in page pixels, so map them
+        # onto the image actually at hand.
+        geometry = geometry.model_copy(update={"sent_width": image.width, "sent_height": image.height})
     for cell in result.cells:
         asset = None
         if cell.category is Category.TABLE and cell.format is CellFormat.HTML and cell.text:
