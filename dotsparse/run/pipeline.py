@@ -145,7 +145,6 @@ class Pipeline:
                 await loop.run_in_executor(self._mupdf, opened.close)
 
     async def _schedule_pages(self, doc: DocJob, indices: list[int]) -> None:
-        loop = asyncio.get_running_loop()
         doc.pending = len(indices)
         for index in indices:
             cached = None if self.config.force or doc.store is None else doc.store.load_page(index + 1)

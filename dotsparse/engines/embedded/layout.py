@@ -8,7 +8,7 @@ from ...model import Category
 from .captions import relabel_captions
 from .figures import vector_figures
 from .pictures import add_figures, merge_pictures, unlabelled_images
-from .regions import Rect, Region, TableCell, Word, area, contains_point, union
+from .regions import Region, TableCell, Word, area, contains_point, union
 from .ruled import apply_ruled_grids, ruled_tables
 from .textlayer import group_lines
 
@@ -116,7 +116,3 @@ def orphan_regions(words: list[Word], category: Category = Category.TEXT) -> lis
             blocks.append([line])
     return [Region(bbox=union([w.bbox for ln in b for w in ln]), category=category,
                    words=[w for ln in b for w in ln]) for b in blocks]
-
-
-def full_page_region(rect: Rect, words: list[Word]) -> Region:
-    return Region(bbox=rect, category=Category.TEXT, words=list(words))
