@@ -123,10 +123,8 @@ def parse(
             unavailable_timeout=unavailable_timeout, overlay=overlay, page_furniture=page_furniture,
             force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
             trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
-        from .memory import release_large_buffers
         from .run.session import run_session
 
-        release_large_buffers()  # the CLI owns its process; a library caller keeps its own allocator settings
         report = asyncio.run(run_session(config, stderr))
     except UsageError as exc:
         stderr.print(f"[red]error:[/red] {exc}", highlight=False)

@@ -1,27 +1,36 @@
-"""Give page-sized buffers back to the operating system as soon as they are freed.
+"""Hand freed heap memory back to the operating system during long runs.
 
-glibc serves a freed large block's size from the heap afterwards (its mmap threshold adapts upward
-to 32 MB), so after the first 11 MB page image every later one lands in a heap that rarely shrinks
-and peak memory creeps up with the run. A fixed threshold keeps buffers above 1 MB in their own
-mappings, returned on free: a 2,000-page run then peaks within a few percent of a 20-page run.
+A page's pixels exist only on the rendering thread, one page at a time, so glibc reuses the same
+heap space for every page (no page faults, which cost more than the rendering itself). Small
+objects that outlive a page can still pin holes between freed buffers and request bodies; a
+periodic `malloc_trim` returns those pages, so a 2,000-page run peaks where a 20-page run does.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
-THRESHOLD = 1 << 20
+from typing import Optional
 
 
-def release_large_buffers() -> bool:
-    """Set a fixed mmap threshold on glibc; a no-op (False) elsewhere."""
+@functools.lru_cache(maxsize=1)
+def _glibc() -> Optional[ctypes.CDLL]:
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
-    except (OSError, AttributeError):  # musl and others have no mallopt: nothing to tune
+        libc.malloc_trim  # noqa: B018 - musl and others have no malloc_trim: nothing to do
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def return_free_memory() -> bool:
+    """Hand the allocator's free pages back to the OS (glibc `malloc_trim`); a no-op (False) elsewhere."""
+    libc = _glibc()
+    if libc is None:
         return False
+    libc.malloc_trim(0)
+    return True

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import pymupdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .discover import Source
 from .errors import SourceError
-from .model import PageGeometry
+from .model import Box, PageGeometry
+from .sent_image import SentImage
 from .sizing import MAX_PIXELS, MIN_PIXELS, smart_resize
 
 ORIENTATION_TAG = 0x0112  # EXIF orientation; 5–8 swap width and height
@@ -29,8 +31,12 @@ class RenderOptions:
 
 @dataclass
 class PageImage:
-    image: Image.Image  # RGB, exactly geometry.sent_width x sent_height
+    pixels: np.ndarray  # RGB, sent_height x sent_width x 3, uint8
     geometry: PageGeometry
+
+    @property
+    def image(self) -> Image.Image:
+        return Image.fromarray(self.pixels)
 
 
 def file_sha256(path: Path) -> str:
@@ -64,6 +70,33 @@ class OpenSource:
         assert self._img is not None
         self._img.seek(index)
         return _render_image(self._img, options)
+
+    def render_sent(self, index: int, options: RenderOptions) -> tuple[SentImage, PageGeometry]:
+        """The page as an engine receives it, encoded; its pixels exist only during this call."""
+        if self._doc is not None:
+            page = self._doc[index]
+            g = _pdf_geometry(page, options)
+            pix = page.get_pixmap(matrix=_sent_matrix(g), alpha=False, colorspace=pymupdf.csRGB)
+            if (pix.width, pix.height) == (g.sent_width, g.sent_height):
+                return SentImage.encode(_pixmap_view(pix)), g  # encoded from the pixmap's memory, not a copy
+        whole = self.render(index, options)
+        return SentImage.encode(whole.pixels), whole.geometry
+
+    def render_regions(self, index: int, options: RenderOptions, boxes_px: list[Box]) -> list[Image.Image]:
+        """Parts of the page as `render` draws it, each `boxes_px` box (page pixels) as pixels.
+
+        A PDF renders only the regions, which is several times cheaper than the whole page or than
+        decoding the page's PNG again.
+        """
+        if self._doc is not None:
+            page = self._doc[index]
+            g = _pdf_geometry(page, options)
+            matrix = _sent_matrix(g)
+            if tuple((page.rect * matrix).irect)[2:] == (g.sent_width, g.sent_height):
+                return [_render_pdf_region(page, matrix, _pixel_box(g.px_to_sent(b), g)) for b in boxes_px]
+        whole = self.render(index, options)
+        g = whole.geometry
+        return [Image.fromarray(_crop(whole.pixels, _pixel_box(g.px_to_sent(b), g))) for b in boxes_px]
 
     def geometry(self, index: int, options: RenderOptions) -> PageGeometry:
         """The geometry `render` would give, without rendering (for engines that read the page themselves)."""
@@ -125,15 +158,51 @@ def _pdf_geometry(page: pymupdf.Page, options: RenderOptions) -> PageGeometry:
                         height_px=height_px, sent_width=sent_w, sent_height=sent_h)
 
 
+def _sent_matrix(g: PageGeometry) -> pymupdf.Matrix:
+    # Render straight at the sent size (separate x/y zoom) so no resampling step blurs small text.
+    return pymupdf.Matrix(g.sent_width / g.width_pt, g.sent_height / g.height_pt)
+
+
 def _render_pdf_page(page: pymupdf.Page, options: RenderOptions) -> PageImage:
     g = _pdf_geometry(page, options)
-    # Render straight at the sent size (separate x/y zoom) so no resampling step blurs small text.
-    matrix = pymupdf.Matrix(g.sent_width / g.width_pt, g.sent_height / g.height_pt)
-    pix = page.get_pixmap(matrix=matrix, alpha=False, colorspace=pymupdf.csRGB)
-    image = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
-    if image.size != (g.sent_width, g.sent_height):
-        image = image.resize((g.sent_width, g.sent_height), Image.Resampling.BICUBIC)
-    return PageImage(image=image, geometry=g)
+    pixels = _pixmap_array(page.get_pixmap(matrix=_sent_matrix(g), alpha=False, colorspace=pymupdf.csRGB))
+    if pixels.shape[:2] != (g.sent_height, g.sent_width):
+        pixels = np.asarray(Image.fromarray(pixels).resize((g.sent_width, g.sent_height), Image.Resampling.BICUBIC))
+    return PageImage(pixels=pixels, geometry=g)
+
+
+def _pixmap_view(pix: pymupdf.Pixmap) -> np.ndarray:
+    """The pixmap's samples as an array sharing its memory: valid only while `pix` lives."""
+    rows = np.frombuffer(pix.samples_mv, dtype=np.uint8).reshape(pix.height, pix.stride)
+    return rows[:, :pix.width * pix.n].reshape(pix.height, pix.width, pix.n)
+
+
+def _pixmap_array(pix: pymupdf.Pixmap) -> np.ndarray:
+    return _pixmap_view(pix).copy()
+
+
+PixelBox = tuple[int, int, int, int]
+
+
+def _pixel_box(box_sent: Box, g: PageGeometry) -> PixelBox:
+    """Whole pixels inside the sent image, at least one pixel wide and high."""
+    x1 = min(max(0, round(box_sent.x1)), g.sent_width - 1)
+    y1 = min(max(0, round(box_sent.y1)), g.sent_height - 1)
+    return x1, y1, min(max(x1 + 1, round(box_sent.x2)), g.sent_width), min(max(y1 + 1, round(box_sent.y2)), g.sent_height)
+
+
+def _crop(pixels: np.ndarray, box: PixelBox) -> np.ndarray:
+    x1, y1, x2, y2 = box
+    return pixels[y1:y2, x1:x2]
+
+
+def _render_pdf_region(page: pymupdf.Page, matrix: pymupdf.Matrix, box: PixelBox) -> Image.Image:
+    x1, y1, x2, y2 = box
+    # One pixel of margin: the clip's pixel rectangle is rounded outwards, never inwards.
+    clip = pymupdf.Rect((x1 - 1) / matrix.a, (y1 - 1) / matrix.d, (x2 + 1) / matrix.a, (y2 + 1) / matrix.d)
+    pix = page.get_pixmap(matrix=matrix, clip=clip, alpha=False, colorspace=pymupdf.csRGB)
+    ox, oy = pix.irect[0], pix.irect[1]
+    return Image.fromarray(_crop(_pixmap_array(pix), (x1 - ox, y1 - oy, x2 - ox, y2 - oy)))
 
 
 def _image_geometry(frame: Image.Image, options: RenderOptions) -> PageGeometry:
@@ -151,7 +220,7 @@ def _render_image(frame: Image.Image, options: RenderOptions) -> PageImage:
     image = ImageOps.exif_transpose(frame).convert("RGB")
     if (g.sent_width, g.sent_height) != image.size:
         image = image.resize((g.sent_width, g.sent_height), Image.Resampling.LANCZOS)
-    return PageImage(image=image, geometry=g)
+    return PageImage(pixels=np.asarray(image), geometry=g)
 
 
 def _upright_size(frame: Image.Image) -> tuple[int, int]:

@@ -1,9 +1,11 @@
+import numpy as np
 import pymupdf
 import pytest
 from PIL import Image
 
 from dotsparse.discover import Source
 from dotsparse.errors import SourceError
+from dotsparse.model import Box
 from dotsparse.raster import OpenSource, RenderOptions
 from tests.support.docgen import PageSpec, make_image, make_multipage_tiff, make_pdf, simple_doc
 
@@ -108,3 +110,39 @@ def test_geometry_of_an_exif_rotated_photo_is_upright(tmp_path):
     assert measured == rendered.geometry
     assert (measured.width_px, measured.height_px) == (200, 300)
     assert rendered.image.size == (measured.sent_width, measured.sent_height)
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_regions_are_the_pixels_of_the_whole_page_render(tmp_path, rotate):
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=560)
+    page.draw_rect(pymupdf.Rect(40, 60, 200, 180), color=(1, 0, 0), fill=(0.2, 0.4, 0.9), width=3)
+    page.draw_circle(pymupdf.Point(300, 400), 50, color=(0, 0.5, 0), fill=(1, 0.8, 0))
+    page.insert_text((50, 300), "crop me, not the page", fontsize=14)
+    page.set_rotation(rotate)
+    doc.save(tmp_path / "shapes.pdf")
+    options = RenderOptions(dpi=150)
+    with _open(tmp_path / "shapes.pdf") as src:
+        whole = src.render(0, options)
+        g = whole.geometry
+        boxes = [Box(x1=70.4, y1=120.6, x2=420.2, y2=390.9), Box(x1=0, y1=0, x2=g.width_px, y2=g.height_px),
+                 Box(x1=g.width_px - 3, y1=g.height_px - 2, x2=g.width_px + 50, y2=g.height_px + 9)]
+        crops = src.render_regions(0, options, boxes)
+    for box, crop in zip(boxes, crops):
+        s = g.px_to_sent(box)
+        x1, y1 = min(round(s.x1), g.sent_width - 1), min(round(s.y1), g.sent_height - 1)
+        x2, y2 = min(max(x1 + 1, round(s.x2)), g.sent_width), min(max(y1 + 1, round(s.y2)), g.sent_height)
+        expected = whole.pixels[y1:y2, x1:x2]
+        got = np.asarray(crop)
+        assert got.shape == expected.shape
+        assert np.abs(got.astype(int) - expected).mean() < 0.5  # rasterised alone, the same pixels
+
+
+def test_regions_of_an_image_source_are_cut_from_its_render(tmp_path):
+    path = make_image(tmp_path / "scan.png", simple_doc(2, 1).pages[0])
+    options = RenderOptions()
+    with _open(path, kind="image") as src:
+        whole = src.render(0, options)
+        (crop,) = src.render_regions(0, options, [Box(x1=10, y1=20, x2=110, y2=60)])
+    s = whole.geometry.px_to_sent(Box(x1=10, y1=20, x2=110, y2=60))
+    assert np.array_equal(np.asarray(crop), whole.pixels[round(s.y1):round(s.y2), round(s.x1):round(s.x2)])

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Optional
+from typing import AsyncIterator, Callable, Iterator, Optional
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from ..errors import EngineError
+from ..sent_image import SentImage
 from .base import EngineAnswer, EngineRequest
 from .endpoints import DOWN_AFTER, Endpoint, EndpointPool
 
@@ -76,11 +77,11 @@ class OpenAIEngine:
         except httpx.HTTPError:
             return False
 
-    def body(self, request: EngineRequest, image_b64: bytes) -> tuple[bytes, ...]:
+    def body(self, request: EngineRequest) -> _Body:
         """The JSON request body, in parts whose concatenation is the body.
 
-        The base64 image is most of it and is sent as it is held, so each page in flight has one
-        copy of it rather than a str in a dict plus the serialised copy an HTTP client would make.
+        The base64 image is most of it and is made piece by piece as it is sent, so a page in
+        flight holds only its PNG, never a str in a dict plus the serialised copy an HTTP client makes.
         """
         payload = {
             "model": self.model,
@@ -92,13 +93,13 @@ class OpenAIEngine:
             "top_p": request.sampling.top_p,
             "max_completion_tokens": request.sampling.max_tokens,
         }
-        head, tail = json.dumps(payload).encode().split(_SLOT_JSON, 1)
-        return head + b'"url": "data:image/png;base64,', image_b64, b'"' + tail
-
-    async def infer(self, request: EngineRequest) -> EngineAnswer:
         if request.image is None:
             raise EngineError("the openai engine needs the page image", stage="engine")
-        payload = self.body(request, request.image.b64)
+        head, tail = json.dumps(payload).encode().split(_SLOT_JSON, 1)
+        return _Body(head + b'"url": "data:image/png;base64,', request.image, b'"' + tail)
+
+    async def infer(self, request: EngineRequest) -> EngineAnswer:
+        payload = self.body(request)
         started = time.monotonic()
         attempts = 0
         retrying = AsyncRetrying(
@@ -117,7 +118,7 @@ class OpenAIEngine:
         answer.elapsed_s = time.monotonic() - started
         return answer
 
-    async def _after_servers_died(self, exc: _Retryable, payload: tuple[bytes, ...]) -> EngineAnswer:
+    async def _after_servers_died(self, exc: _Retryable, payload: _Body) -> EngineAnswer:
         """Retries ran out on connection failures: go on until every server is taken out, then wait.
 
         Enough further attempts to take each endpoint out; the pool then waits for one to come back,
@@ -137,13 +138,13 @@ class OpenAIEngine:
             return answer
         raise exc
 
-    async def _post(self, endpoint: Endpoint, payload: tuple[bytes, ...]) -> EngineAnswer:
+    async def _post(self, endpoint: Endpoint, payload: _Body) -> EngineAnswer:
         ok = False
         connection_failure = False
         try:
             try:
-                resp = await self._client.post(f"{endpoint.url}/chat/completions", content=_stream(payload),
-                                               headers={**_JSON, "Content-Length": str(sum(map(len, payload)))})
+                resp = await self._client.post(f"{endpoint.url}/chat/completions", content=payload.stream(),
+                                               headers={**_JSON, "Content-Length": str(payload.length)})
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                     httpx.WriteError, httpx.PoolTimeout) as exc:
                 connection_failure = True
@@ -182,9 +183,24 @@ def _read_response(endpoint: Endpoint, resp: httpx.Response) -> EngineAnswer:
                         completion_tokens=int(usage.get("completion_tokens") or 0), endpoint=endpoint.url)
 
 
-async def _stream(parts: tuple[bytes, ...]) -> AsyncIterator[bytes]:
-    for part in parts:
-        yield part
+@dataclass(frozen=True)
+class _Body:
+    head: bytes
+    image: SentImage
+    tail: bytes
+
+    @property
+    def length(self) -> int:
+        return len(self.head) + self.image.b64_length + len(self.tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        yield from self.image.b64_pieces()
+        yield self.tail
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        for part in self:
+            yield part
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:

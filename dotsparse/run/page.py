@@ -15,7 +15,7 @@ from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeo
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt
 from ..sent_image import SentImage
-from ..writers.assets import asset_name, write_crop, write_formula_tex, write_table_html
+from ..writers.assets import asset_name, write_formula_tex, write_png, write_table_html
 from ..writers.overlay import write_overlay
 from .outputs import DocPaths
 
@@ -80,20 +80,18 @@ def _wants_crop(cell: Cell) -> bool:
     return cell.category is Category.PICTURE or (cell.category is Category.FORMULA and cell.format is CellFormat.TEXT)
 
 
-def needs_page_image(cells: list[Cell], overlay: bool) -> bool:
-    return overlay or any(_wants_crop(c) for c in cells)
+def crop_boxes(cells: list[Cell]) -> list[Box]:
+    """Page-pixel boxes of the cells saved as images, in the order `write_page_assets` takes their crops."""
+    return [Box(x1=c.bbox_px[0], y1=c.bbox_px[1], x2=c.bbox_px[2], y2=c.bbox_px[3])
+            for c in cells if _wants_crop(c) and c.bbox_px]
 
 
-def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: DocPaths, overlay: bool
-                      ) -> PageResult:
-    """Save tables, formulas, crops (and the overlay) and record each file on its cell."""
+def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: Optional[Image.Image],
+                      paths: DocPaths, overlay: bool) -> PageResult:
+    """Save tables, formulas, crops (one per `crop_boxes` box) and the overlay; record each file on its cell."""
     started = time.monotonic()
     cells: list[Cell] = []
-    geometry = result.geometry
-    if geometry and image is not None and image.size != (geometry.sent_width, geometry.sent_height):
-        # A fallback may have answered on a rescaled image; cells are in page pixels, so map them
-        # onto the image actually at hand.
-        geometry = geometry.model_copy(update={"sent_width": image.width, "sent_height": image.height})
+    pending = iter(crops)
     for cell in result.cells:
         asset = None
         if cell.category is Category.TABLE and cell.format is CellFormat.HTML and cell.text:
@@ -102,15 +100,18 @@ def write_page_assets(result: PageResult, image: Optional[Image.Image], paths: D
         elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
             path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
             write_formula_tex(path, cell.text)
-        elif _wants_crop(cell) and image is not None and geometry and cell.bbox_px:
-            path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
-            write_crop(path, image, tuple(geometry.px_to_sent(Box(x1=cell.bbox_px[0], y1=cell.bbox_px[1],
-                                                                 x2=cell.bbox_px[2], y2=cell.bbox_px[3]
-                                                                 )).as_list()))
+        elif _wants_crop(cell) and cell.bbox_px:
+            crop = next(pending, None)
+            if crop is not None:
+                path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
+                write_png(path, crop)
         cells.append(cell.model_copy(update={"asset": asset}) if asset else cell)
-    if overlay and image is not None and geometry:
+    geometry = result.geometry
+    if overlay and page_image is not None and geometry:
+        # A fallback may have answered on a rescaled image: draw the page-pixel cells onto the image at hand.
+        geometry = geometry.model_copy(update={"sent_width": page_image.width, "sent_height": page_image.height})
         path, _ = paths.asset("overlay", f"p{result.page:04d}.png")
-        write_overlay(path, image, geometry, cells)
+        write_overlay(path, page_image, geometry, cells)
     result = result.model_copy(update={"cells": cells})
     result.timings.write_s += time.monotonic() - started
     return result

@@ -7,7 +7,6 @@ documents or pages, and each page's result is committed to disk as soon as it is
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,27 +14,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from PIL import Image
-
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
+from ..memory import return_free_memory
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
-from ..sent_image import SentImage
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
 from .outputs import DocPaths, assign_doc_paths
-from .page import PageJob, failed_result, needs_page_image, write_page_assets
+from .page import PageJob, crop_boxes, failed_result, write_page_assets
 from .progress import Progress
 from .report import FileError, RunReport
 from .store import DocStore
 
 MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
+TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
 
 
 @dataclass
@@ -70,12 +68,12 @@ class Pipeline:
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
-        # PNG encoding and decoding release the GIL: one thread per core keeps every core busy.
-        self._encode = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="dotsparse-encode")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
-        # Pixels are ~30x their PNG: only a few pages exist as pixels at once, however many are in flight.
-        self._pixels = asyncio.Semaphore((os.cpu_count() or 1) + 1)
+        # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays
+        # are drawn for a few pages at a time, however many are in flight.
+        self._pixels = asyncio.Semaphore(2)
         self._tasks: set[asyncio.Task] = set()
+        self._committed = 0
 
     async def run(self, found: Discovery) -> RunReport:
         started = time.monotonic()
@@ -95,7 +93,6 @@ class Pipeline:
         finally:
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
-            self._encode.shutdown(wait=True)
             self.progress.stop()
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
@@ -165,15 +162,14 @@ class Pipeline:
                 continue
             ref = PageRef(path=doc.source.path, index=index, kind=doc.source.kind, password=self.config.password)
             try:
-                job, pixels = await self._prepare(doc, ref)
+                job = await self._prepare(doc, ref)
             except Exception as exc:  # a page that cannot render fails alone
                 self._slots.release()
                 err = DotsparseError(f"cannot render ({exc})", source=str(doc.source.path), page=index + 1,
                                      stage="render")
                 await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=str(err)), None)
                 continue
-            task = asyncio.create_task(self._process(doc, job, pixels))
-            del pixels
+            task = asyncio.create_task(self._process(doc, job))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
@@ -194,50 +190,25 @@ class Pipeline:
                 budget, reason = left, f"document timeout of {self.config.doc_timeout:g}s exceeded"
         return budget, reason
 
-    async def _prepare(self, doc: DocJob, ref: PageRef) -> tuple[PageJob, Optional[Image.Image]]:
-        """Render the page, or only measure it when the engine reads pages itself; `_process` encodes it."""
+    async def _prepare(self, doc: DocJob, ref: PageRef) -> PageJob:
+        """Render and encode the page, or only measure it when the engine reads pages itself."""
         loop = asyncio.get_running_loop()
         opened = doc.opened
         assert opened is not None
         started = time.monotonic()
-        pixels = None
+        image = None
         if self.engine.needs_image:
-            await self._pixels.acquire()  # released by _process once the pixels are encoded
-            try:
-                page_image = await loop.run_in_executor(self._mupdf, opened.render, ref.index, self.render_options)
-            except BaseException:
-                self._pixels.release()
-                raise
-            geometry, pixels = page_image.geometry, page_image.image
+            image, geometry = await loop.run_in_executor(self._mupdf, opened.render_sent, ref.index,
+                                                         self.render_options)
         else:
             geometry = await loop.run_in_executor(self._mupdf, opened.geometry, ref.index, self.render_options)
-        job = PageJob(ref=ref, geometry=geometry, mode=self.config.mode, prompt=self.prompt, sampling=self.sampling,
-                      box_px=self.box, render_s=time.monotonic() - started)
-        return job, pixels
+        return PageJob(ref=ref, geometry=geometry, mode=self.config.mode, prompt=self.prompt, sampling=self.sampling,
+                       box_px=self.box, image=image, render_s=time.monotonic() - started)
 
-    async def _page_pixels(self, doc: DocJob, job: PageJob) -> Optional[Image.Image]:
-        """The page as sent, as pixels: decoded from the sent PNG, or rendered now if none was sent."""
-        loop = asyncio.get_running_loop()
-        if job.image is not None:
-            return await loop.run_in_executor(self._encode, job.image.decode)
-        if doc.opened is None:
-            return None
-        page_image = await loop.run_in_executor(self._mupdf, doc.opened.render, job.ref.index, self.render_options)
-        return page_image.image
-
-    async def _process(self, doc: DocJob, job: PageJob, pixels: Optional[Image.Image]) -> None:
+    async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
             budget, reason = self._budget(doc)
             try:
-                if pixels is not None:  # encoded here, not where rendered, so the next render overlaps it
-                    started = time.monotonic()
-                    try:
-                        job.image = await asyncio.get_running_loop().run_in_executor(self._encode,
-                                                                                     SentImage.encode, pixels)
-                    finally:
-                        pixels = None
-                        self._pixels.release()
-                    job.render_s += time.monotonic() - started
                 result = await asyncio.wait_for(self.ladder.produce(job), timeout=budget)
             except asyncio.TimeoutError:
                 result = failed_result(job, DotsparseError(reason, source=str(doc.source.path), page=job.page_no,
@@ -255,20 +226,29 @@ class Pipeline:
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
         if doc.paths is not None and result.status.usable:
-            if job is not None and needs_page_image(result.cells, self.config.overlay):
-                async with self._pixels:
-                    pixels = await self._page_pixels(doc, job)
-                    result = await loop.run_in_executor(self._work, write_page_assets, result, pixels, doc.paths,
-                                                        self.config.overlay)
-                    del pixels
+            boxes = crop_boxes(result.cells) if job is not None and doc.opened is not None else []
+            overlay = self.config.overlay and job is not None and doc.opened is not None
+            if boxes or overlay:
+                async with self._pixels:  # crops and overlays come from the source, drawn as it was sent
+                    assert job is not None and doc.opened is not None
+                    crops = await loop.run_in_executor(self._mupdf, doc.opened.render_regions, job.ref.index,
+                                                       self.render_options, boxes)
+                    page_image = (await loop.run_in_executor(self._mupdf, doc.opened.render, job.ref.index,
+                                                             self.render_options)).image if overlay else None
+                    result = await loop.run_in_executor(self._work, write_page_assets, result, crops, page_image,
+                                                        doc.paths, self.config.overlay)
+                    del crops, page_image
             else:
-                result = await loop.run_in_executor(self._work, write_page_assets, result, None, doc.paths,
+                result = await loop.run_in_executor(self._work, write_page_assets, result, [], None, doc.paths,
                                                     self.config.overlay)
         if doc.store is not None:
             await loop.run_in_executor(self._work, doc.store.save_page, result)
         else:
             self.emit(page_json_line(doc.info, result))
         self._count(doc, result, reused=False)
+        self._committed += 1
+        if self._committed % TRIM_EVERY == 0:
+            await loop.run_in_executor(self._work, return_free_memory)
         await self._page_finished(doc)
 
     def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:

@@ -1,15 +1,15 @@
-"""Per-cell files: standalone sanitized table HTML, formula `.tex`, picture crops."""
+"""Per-cell files: standalone sanitized table HTML, formula `.tex`, picture crops (PNG)."""
 
 from __future__ import annotations
 
 import html
-import io
 from pathlib import Path
 
 from PIL import Image
 
 from ..fileio import atomic_write_bytes, atomic_write_text
 from ..model import Cell
+from ..png import png_bytes
 
 _TABLE_PAGE = """<!DOCTYPE html>
 <html lang="und">
@@ -39,9 +39,5 @@ def write_formula_tex(path: Path, latex: str) -> None:
     atomic_write_text(path, latex.strip() + "\n")
 
 
-def write_crop(path: Path, image: Image.Image, box_sent: tuple[float, float, float, float]) -> None:
-    x1, y1, x2, y2 = (int(round(v)) for v in box_sent)
-    crop = image.crop((x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)))
-    buf = io.BytesIO()
-    crop.save(buf, format="PNG", optimize=False)
-    atomic_write_bytes(path, buf.getvalue())
+def write_png(path: Path, image: Image.Image) -> None:
+    atomic_write_bytes(path, png_bytes(image))

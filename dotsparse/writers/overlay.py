@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from ..fileio import atomic_write_bytes
-from ..model import Category, Cell, PageGeometry, Box
+from ..model import Box, Category, Cell, PageGeometry
+from ..png import png_bytes
 
 COLOURS = {
     Category.CAPTION: (230, 126, 34), Category.FOOTNOTE: (127, 140, 141), Category.FORMULA: (155, 89, 182),
@@ -33,6 +33,4 @@ def write_overlay(path: Path, image: Image.Image, geometry: PageGeometry, cells:
         tw, th = draw.textbbox((0, 0), label, font=font)[2:]
         draw.rectangle((x1, max(0, y1 - th - 4), x1 + tw + 6, max(th + 4, y1)), fill=colour + (230,))
         draw.text((x1 + 3, max(0, y1 - th - 3)), label, fill=(255, 255, 255), font=font)
-    buf = io.BytesIO()
-    canvas.save(buf, format="PNG")
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, png_bytes(canvas))

@@ -25,17 +25,23 @@ def test_default_engine_without_server_is_embedded_and_writes_everything(tmp_pat
 
 
 def test_pages_are_rendered_only_when_a_crop_needs_the_pixels(tmp_path, monkeypatch):
-    """The embedded engine reads pages itself: the pipeline renders a page only for its crops."""
+    """The embedded engine reads pages itself: the pipeline draws only the regions it crops, never whole pages."""
     from dotsparse.raster import OpenSource
 
     monkeypatch.delenv("DOTSPARSE_SERVER", raising=False)
     rendered: list[int] = []
-    real_render = OpenSource.render
+    whole: list[int] = []
+    real_regions, real_render = OpenSource.render_regions, OpenSource.render
+
+    def counting_regions(self, index, options, boxes):
+        rendered.append(index + 1)
+        return real_regions(self, index, options, boxes)
 
     def counting_render(self, index, options):
-        rendered.append(index + 1)
+        whole.append(index + 1)
         return real_render(self, index, options)
 
+    monkeypatch.setattr(OpenSource, "render_regions", counting_regions)
     monkeypatch.setattr(OpenSource, "render", counting_render)
     full = simple_doc(1, 1).pages[0]
     plain = PageSpec(595, 842, [Block("Text", (56, 80, 539, 160), "Only prose on this page, nothing to crop.")])
@@ -46,6 +52,7 @@ def test_pages_are_rendered_only_when_a_crop_needs_the_pixels(tmp_path, monkeypa
     pages = json.loads((out / "report" / "report.json").read_text())["pages"]
     cropped = sorted({p["page"] for p in pages for c in p["cells"] if c["asset"] and c["asset"].endswith(".png")})
     assert sorted(rendered) == cropped == [1, 3]
+    assert whole == []
     for page in pages:
         for cell in page["cells"]:
             if cell["asset"] and cell["asset"].endswith(".png"):

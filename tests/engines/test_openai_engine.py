@@ -19,7 +19,10 @@ def test_request_body_is_the_reference_shape_whatever_the_prompt_or_model_contai
     prompt = 'Find "url": "image-url-slot" and \u00e9'
     request = EngineRequest(page=PageRef(Path("p.png"), 0, "image"), geometry=geometry, image=image, prompt=prompt,
                             mode=Mode.LAYOUT)
-    body = json.loads(b"".join(engine.body(request, image.b64)))
+    payload = engine.body(request)
+    raw = b"".join(payload)
+    assert len(raw) == payload.length
+    body = json.loads(raw)
     image_part, text_part = body["messages"][0]["content"]
     assert image_part["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(image.png).decode()
     assert text_part == {"type": "text", "text": "<|img|><|imgpad|><|endofimg|>" + prompt}

@@ -1,23 +1,43 @@
-"""Page assets: crops come from the page image whatever size the answering attempt was sent at."""
+"""Page assets: each crop is saved for its cell, and the overlay is drawn on the image at hand."""
 
 from PIL import Image
 
-from dotsparse.model import Category, Cell, CellFormat, PageGeometry, PageResult, PageStatus
+from dotsparse.model import Box, Category, Cell, CellFormat, PageGeometry, PageResult, PageStatus
 from dotsparse.run.outputs import DocPaths
-from dotsparse.run.page import write_page_assets
+from dotsparse.run.page import crop_boxes, write_page_assets
 
 
-def test_crop_from_a_rescaled_attempt_lands_on_the_same_page_region(tmp_path):
-    # The page as first sent: 560x840, a red square at (280..420, 420..560) in page pixels (= sent pixels).
-    image = Image.new("RGB", (560, 840), "white")
-    image.paste((255, 0, 0), (280, 420, 420, 560))
-    # The answer came from the 0.95 rescale step, so the result's geometry names a smaller sent image.
+def _cell(order, category, box, fmt=CellFormat.MARKDOWN, text=""):
+    return Cell(order=order, category=category, bbox_px=box, bbox_pt=box, format=fmt, text=text)
+
+
+def test_each_crop_is_saved_for_its_cell_in_order(tmp_path):
+    cells = [_cell(0, Category.PICTURE, [0, 0, 10, 10]), _cell(1, Category.TEXT, [0, 20, 50, 30], text="hi"),
+             _cell(2, Category.FORMULA, [0, 40, 30, 50], CellFormat.TEXT, "x+1"),  # no LaTeX: the crop is kept
+             _cell(3, Category.FORMULA, [0, 60, 30, 70], CellFormat.LATEX, "x^2")]
+    assert crop_boxes(cells) == [Box(x1=0, y1=0, x2=10, y2=10), Box(x1=0, y1=40, x2=30, y2=50)]
+    crops = [Image.new("RGB", (10, 10), "red"), Image.new("RGB", (30, 10), "blue")]
+    result = PageResult(page=3, status=PageStatus.OK, cells=cells)
+    written = write_page_assets(result, crops, None, DocPaths(root=tmp_path, name="doc"), overlay=False)
+    assets = [c.asset for c in written.cells]
+    assert assets[1] is None
+    assert assets[3].endswith(".tex") and (tmp_path / assets[3]).read_text() == "x^2\n"
+    for asset, colour, size in ((assets[0], (255, 0, 0), (10, 10)), (assets[2], (0, 0, 255), (30, 10))):
+        with Image.open(tmp_path / asset) as png:
+            assert png.size == size and png.convert("RGB").getpixel((5, 5)) == colour
+
+
+def test_overlay_of_a_rescaled_attempt_is_drawn_on_the_page_as_rendered(tmp_path):
+    # The answer came from the 0.95 rescale step, so the result's geometry names a smaller sent image;
+    # the overlay is drawn on the page rendered at its normal size, cells mapped from page pixels.
     geometry = PageGeometry(width_pt=560, height_pt=840, dpi=72, width_px=560, height_px=840,
                             sent_width=532, sent_height=812)
-    cell = Cell(order=0, category=Category.PICTURE, bbox_px=[280, 420, 420, 560], bbox_pt=[280, 420, 420, 560],
-                format=CellFormat.MARKDOWN)
+    cell = _cell(0, Category.TEXT, [280, 420, 420, 560], text="x")
     result = PageResult(page=1, status=PageStatus.FALLBACK, geometry=geometry, cells=[cell])
-    written = write_page_assets(result, image, DocPaths(root=tmp_path, name="doc"), overlay=False)
-    with Image.open(tmp_path / written.cells[0].asset) as crop:
-        assert crop.size == (140, 140)
-        assert crop.convert("RGB").getcolors() == [(140 * 140, (255, 0, 0))]
+    page = Image.new("RGB", (560, 840), "white")
+    write_page_assets(result, [], page, DocPaths(root=tmp_path, name="doc"), overlay=True)
+    with Image.open(tmp_path / "overlay" / "p0001.png") as drawn:
+        drawn = drawn.convert("RGB")
+        assert drawn.size == (560, 840)
+        assert drawn.getpixel((280, 490)) != (255, 255, 255)  # the box's left edge, where page pixels put it
+        assert drawn.getpixel((100, 100)) == (255, 255, 255)
