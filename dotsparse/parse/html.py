@@ -34,11 +34,41 @@ def clean_table_html(html: str) -> tuple[str, bool]:
 
 
 def clean_inline_html(text: str) -> str:
-    """Markdown text may carry inline HTML (`<sup>`); anything else is dropped. Plain text is untouched."""
+    """Markdown text may carry inline HTML (`<sup>`); anything else is dropped. Plain text is untouched,
+    and so are fenced code blocks: Markdown shows their content literally, so `a < b` stays as written."""
+    if not _TAG_LIKE.search(text):
+        return text
+    parts = _fenced_split(text)
+    return "".join(part if i % 2 else _clean_inline(part) for i, part in enumerate(parts))
+
+
+def _clean_inline(text: str) -> str:
     if not _TAG_LIKE.search(text):
         return text
     return nh3.clean(text, tags=INLINE_TAGS, attributes={}, url_schemes=set(), strip_comments=True,
                      link_rel=None)
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _fenced_split(text: str) -> list[str]:
+    """Text split into alternating prose and fenced code blocks (prose first); an unclosed fence runs to
+    the end, as CommonMark reads it."""
+    parts, current, fence = [], [], ""
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if not fence and m:
+            parts.append("".join(current))
+            current, fence = [line], m.group(1)
+        elif fence and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end():].strip():
+            current.append(line)
+            parts.append("".join(current))
+            current, fence = [], ""
+        else:
+            current.append(line)
+    parts.append("".join(current))
+    return parts
 
 
 def _squash(html: str) -> str:

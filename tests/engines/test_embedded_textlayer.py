@@ -12,7 +12,7 @@ from dotsparse.engines.embedded.captions import relabel_captions
 from dotsparse.engines.embedded.furniture import mark_furniture
 from dotsparse.engines.embedded.quality import judge
 from dotsparse.engines.embedded.regions import Region, Word
-from dotsparse.engines.embedded.textlayer import invisible_spans, is_rtl, join_lines, page_words
+from dotsparse.engines.embedded.textlayer import is_rtl, join_lines, page_words, survey_spans
 from dotsparse.model import Category, CellFormat, Mode
 
 from . import embedded_docs as docs
@@ -201,8 +201,8 @@ def test_control_codes_of_symbol_fonts_are_not_text(tmp_path, engine):
 
 def _judge(path: Path):
     page = pymupdf.open(path)[0]
-    hidden, hidden_chars, total = invisible_spans(page)
-    return judge(page, page_words(page, hidden), hidden_chars, total)
+    survey = survey_spans(page)
+    return judge(page, page_words(page, survey.hidden), survey.hidden_chars, survey.total_chars)
 
 
 def test_text_scrambled_by_a_font_encoding_is_ocred(tmp_path):

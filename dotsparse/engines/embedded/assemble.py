@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from statistics import median
 from typing import Callable
 
 from ...model import CellFormat, Category, RawBlock
@@ -21,6 +22,8 @@ def region_text(region: Region) -> str:
         return ""
     if region.category == Category.TABLE:
         return table_html(region)
+    if region.code:
+        return _code_block(region)
     lines = [line_text(ln) for ln in group_lines(region.words)]
     if region.category == Category.FORMULA:
         return " ".join(lines)
@@ -33,6 +36,31 @@ def region_text(region: Region) -> str:
         return _list_item(text)
     # Body text that merely starts like Markdown syntax must stay text.
     return "\\" + text if _MD_SPECIAL.match(text) else text
+
+
+def _code_block(region: Region) -> str:
+    """A fenced block keeping the listing's lines, indentation and spacing (fixed pitch: gaps count characters)."""
+    words = [w for w in region.words if w.text]
+    pitch = median((w.bbox[2] - w.bbox[0]) / len(w.text) for w in words) or 1.0
+    left = min(w.bbox[0] for w in words)
+    out: list[str] = []
+    above = None
+    for line in group_lines(words):
+        height = max(w.bbox[3] - w.bbox[1] for w in line)
+        if above is not None and line[0].bbox[1] - above > 0.8 * height:
+            out.append("")  # an empty line of the listing
+        text, prev = " " * round((line[0].bbox[0] - left) / pitch), None
+        for w in line:
+            if prev is not None:
+                text += " " * max(1, round((w.bbox[0] - prev.bbox[2]) / pitch))
+            text, prev = text + w.text, w
+        out.append(text.rstrip())
+        above = max(w.bbox[3] for w in line)
+    body = "\n".join(out)
+    fence = "```"
+    while fence in body:
+        fence += "`"
+    return f"{fence}\n{body}\n{fence}"
 
 
 def _list_item(text: str) -> str:

@@ -19,7 +19,8 @@ from .quality import judge
 from .reading_order import order_regions
 from .regions import Rect, Region, Word
 from .scan import scan_page
-from .textlayer import group_lines, invisible_spans, line_text, page_words
+from .styles import mark_code_and_formulas
+from .textlayer import group_lines, line_text, page_words, survey_spans
 
 _NEIGHBOURS = 2  # pages each side compared for repeated headers and footers
 _BOX = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]\s*$")
@@ -90,14 +91,15 @@ def _run(job: PageJob) -> list[RawBlock]:
 
 
 def _page_regions(doc: pymupdf.Document, page: pymupdf.Page, job: PageJob) -> tuple[list[Region], list[Word]]:
-    hidden, hidden_chars, total_chars = invisible_spans(page)
-    words = page_words(page, hidden)
-    verdict = judge(page, words, hidden_chars, total_chars)
+    survey = survey_spans(page)
+    words = page_words(page, survey.hidden)
+    verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
     use_ocr = job.ocr == "always" or (job.ocr == "auto" and (verdict.needs_ocr or job.kind == "image"))
     if use_ocr:
         scanned = scan_page(page)
         return scanned.regions, scanned.words
     regions = detect_regions(page, words)
+    mark_code_and_formulas(regions, survey)
     mark_furniture(regions, tuple(page.rect), _neighbour_bands(doc, page.number))
     return order_regions(regions), words
 

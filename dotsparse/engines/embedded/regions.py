@@ -41,6 +41,7 @@ class Region:
     words: list[Word] = field(default_factory=list)
     cells: Optional[list[TableCell]] = None  # tables only
     text: str = ""  # filled by the assembler
+    code: bool = False  # text regions only: a listing whose lines and spacing are kept
 
     @property
     def width(self) -> float:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import pymupdf
 
-from .regions import Word
+from .regions import Rect, Word
 
 _VISIBLE = 16 | 8  # FZ_STEXT_FILLED | FZ_STEXT_STROKED: anything else is render mode 3 (invisible)
 _HYPHEN_END = re.compile(r"[^\W\d_][-\u2010]$")
@@ -21,18 +22,41 @@ _LTR = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 _NO_SPACE_SCRIPT = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
-def invisible_spans(page: pymupdf.Page) -> tuple[list[tuple], int, int]:
-    """Boxes of invisible spans, and counts of invisible and all non-space characters."""
-    boxes, hidden, total = [], 0, 0
+_MONO_FLAG = 8  # PyMuPDF span flag: a fixed-pitch font
+_MONO_FONT = re.compile(r"courier|mono|consol|menlo|inconsolata|typewriter|cmtt|lmtt|sfmt|lucidaconsole", re.I)
+# TeX's math fonts and the OpenType math fonts of word processors.
+_MATH_FONT = re.compile(r"cmmi|cmsy|cmex|msam|msbm|eufm|rsfs|stixmath|math|symbol", re.I)
+
+
+@dataclass
+class SpanSurvey:
+    """What the text layer says beyond the words: invisible text, and where fixed-pitch and math fonts are."""
+
+    hidden: list[Rect] = field(default_factory=list)  # boxes of invisible spans
+    hidden_chars: int = 0
+    total_chars: int = 0
+    mono: list[tuple[Rect, int]] = field(default_factory=list)  # (box, non-space characters)
+    math: list[tuple[Rect, int]] = field(default_factory=list)
+
+
+def survey_spans(page: pymupdf.Page) -> SpanSurvey:
+    survey = SpanSurvey()
     for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 n = len(span["text"].strip())
-                total += n
+                survey.total_chars += n
+                box = tuple(span["bbox"])
                 if not (span.get("char_flags", 16) & _VISIBLE) or span.get("alpha", 255) == 0:
-                    hidden += n
-                    boxes.append(tuple(span["bbox"]))
-    return boxes, hidden, total
+                    survey.hidden_chars += n
+                    survey.hidden.append(box)
+                elif n:
+                    font = span.get("font", "")
+                    if span.get("flags", 0) & _MONO_FLAG or _MONO_FONT.search(font):
+                        survey.mono.append((box, n))
+                    if _MATH_FONT.search(font):
+                        survey.math.append((box, n))
+    return survey
 
 
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
