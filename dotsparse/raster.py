@@ -76,9 +76,8 @@ class OpenSource:
         if self._doc is not None:
             page = self._doc[index]
             g = _pdf_geometry(page, options)
-            pix = page.get_pixmap(matrix=_sent_matrix(g), alpha=False, colorspace=pymupdf.csRGB)
-            if (pix.width, pix.height) == (g.sent_width, g.sent_height):
-                return SentImage.encode(_pixmap_view(pix)), g  # encoded from the pixmap's memory, not a copy
+            pix = _sent_pixmap(page, g)
+            return SentImage.encode(_at_sent_size(_pixmap_view(pix), g)), g  # from the pixmap's memory, not a copy
         whole = self.render(index, options)
         return SentImage.encode(whole.pixels), whole.geometry
 
@@ -163,22 +162,27 @@ def _sent_matrix(g: PageGeometry) -> pymupdf.Matrix:
     return pymupdf.Matrix(g.sent_width / g.width_pt, g.sent_height / g.height_pt)
 
 
+def _sent_pixmap(page: pymupdf.Page, g: PageGeometry) -> pymupdf.Pixmap:
+    return page.get_pixmap(matrix=_sent_matrix(g), alpha=False, colorspace=pymupdf.csRGB)
+
+
+def _at_sent_size(pixels: np.ndarray, g: PageGeometry) -> np.ndarray:
+    """The render, resampled in the rare case that rounding made it a pixel off the sent size."""
+    if pixels.shape[:2] == (g.sent_height, g.sent_width):
+        return pixels
+    return np.asarray(Image.fromarray(pixels).resize((g.sent_width, g.sent_height), Image.Resampling.BICUBIC))
+
+
 def _render_pdf_page(page: pymupdf.Page, options: RenderOptions) -> PageImage:
     g = _pdf_geometry(page, options)
-    pixels = _pixmap_array(page.get_pixmap(matrix=_sent_matrix(g), alpha=False, colorspace=pymupdf.csRGB))
-    if pixels.shape[:2] != (g.sent_height, g.sent_width):
-        pixels = np.asarray(Image.fromarray(pixels).resize((g.sent_width, g.sent_height), Image.Resampling.BICUBIC))
-    return PageImage(pixels=pixels, geometry=g)
+    pix = _sent_pixmap(page, g)  # held while its view is copied
+    return PageImage(pixels=np.array(_at_sent_size(_pixmap_view(pix), g)), geometry=g)
 
 
 def _pixmap_view(pix: pymupdf.Pixmap) -> np.ndarray:
     """The pixmap's samples as an array sharing its memory: valid only while `pix` lives."""
     rows = np.frombuffer(pix.samples_mv, dtype=np.uint8).reshape(pix.height, pix.stride)
     return rows[:, :pix.width * pix.n].reshape(pix.height, pix.width, pix.n)
-
-
-def _pixmap_array(pix: pymupdf.Pixmap) -> np.ndarray:
-    return _pixmap_view(pix).copy()
 
 
 PixelBox = tuple[int, int, int, int]
@@ -202,7 +206,7 @@ def _render_pdf_region(page: pymupdf.Page, matrix: pymupdf.Matrix, box: PixelBox
     clip = pymupdf.Rect((x1 - 1) / matrix.a, (y1 - 1) / matrix.d, (x2 + 1) / matrix.a, (y2 + 1) / matrix.d)
     pix = page.get_pixmap(matrix=matrix, clip=clip, alpha=False, colorspace=pymupdf.csRGB)
     ox, oy = pix.irect[0], pix.irect[1]
-    return Image.fromarray(_crop(_pixmap_array(pix), (x1 - ox, y1 - oy, x2 - ox, y2 - oy)))
+    return Image.fromarray(_crop(_pixmap_view(pix), (x1 - ox, y1 - oy, x2 - ox, y2 - oy)).copy())
 
 
 def _image_geometry(frame: Image.Image, options: RenderOptions) -> PageGeometry:
