@@ -10,6 +10,8 @@ import pytest
 from tests.support.docgen import DocSpec, make_pdf, simple_doc
 from tests.support.fake_server import FakeDotsServer
 
+pytest_plugins = ["tests.support.browser"]
+
 
 @pytest.fixture(scope="session")
 def document_schema() -> dict:
