@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -23,6 +24,7 @@ from .styles import mark_code_and_formulas
 from .textlayer import group_lines, line_text, page_words, survey_spans
 
 _NEIGHBOURS = 2  # pages each side compared for repeated headers and footers
+_BAND_CACHE = 64
 _BOX = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]\s*$")
 
 
@@ -104,12 +106,22 @@ def _page_regions(doc: pymupdf.Document, page: pymupdf.Page, job: PageJob) -> tu
     return order_regions(regions), words
 
 
+_bands: "OrderedDict[tuple[int, str, int], list[BandLine]]" = OrderedDict()  # (document, page) -> its band lines
+
+
 def _neighbour_bands(doc: pymupdf.Document, number: int) -> list[list[BandLine]]:
+    """Band lines of the neighbouring pages, cached: consecutive pages of a file share most neighbours."""
     out = []
     for other in range(max(0, number - _NEIGHBOURS), min(doc.page_count, number + _NEIGHBOURS + 1)):
-        if other != number:
+        if other == number:
+            continue
+        key = (id(doc), doc.name, other)
+        if key not in _bands:
             page = load_page(doc, other)
-            out.append(band_lines(page_words(page, []), tuple(page.rect)))
+            _bands[key] = band_lines(page_words(page, []), tuple(page.rect))
+            while len(_bands) > _BAND_CACHE:
+                _bands.popitem(last=False)
+        out.append(_bands[key])
     return out
 
 
