@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pymupdf
 
 from ...model import Category
@@ -13,6 +15,9 @@ from .ruled import apply_ruled_grids, ruled_tables
 from .textlayer import group_lines
 
 _CLASSES = {c.value.lower(): c for c in Category}
+_PAGE_PICTURE = 0.8  # share of the page a picture covers when it is the page's background
+_TEXT_LINE_WORDS = 4  # words on a line inside a picture that make it running text, not a label
+_RELATION = re.compile(r"[=≤≥≈≠≡∝→⇒⇔∈⊂⊆±×÷∑∏∫√∂∇]")
 _layout_ready = False
 
 
@@ -42,6 +47,7 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         regions.append(region)
     regions = _pictures_and_tables(page, regions, words)
     _assign_words(regions, words)
+    regions = text_in_pictures(regions, area(tuple(page.rect)))
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
     _promote_title(regions, page.rect.height)
@@ -97,6 +103,27 @@ def _assign_words(regions: list[Region], words: list[Word]) -> None:
     for r in regions:
         if r.words and r.category not in (Category.TABLE, Category.PICTURE):
             r.bbox = union([r.bbox] + [w.bbox for w in r.words]) if r.category != Category.FORMULA else r.bbox
+
+
+def text_in_pictures(regions: list[Region], page_area: float) -> list[Region]:
+    """Text the layout model put inside a picture is kept as text: a page-sized picture (the image of a
+    scan under its text layer, a slide's background) gives way to its text; a smaller one keeps its
+    short labels but gives up lines of running text and formulas (text and equations drawn on cards)."""
+    out: list[Region] = []
+    for r in regions:
+        if r.category != Category.PICTURE or not r.words:
+            out.append(r)
+            continue
+        if area(r.bbox) >= _PAGE_PICTURE * page_area:
+            out.extend(orphan_regions(r.words))
+            continue
+        lines = group_lines(r.words)
+        text = [w for ln in lines if len(ln) >= _TEXT_LINE_WORDS or _RELATION.search(" ".join(w.text for w in ln))
+                for w in ln]
+        r.words = [w for w in r.words if w not in text]
+        out.append(r)
+        out.extend(orphan_regions(text))
+    return out
 
 
 def orphan_regions(words: list[Word], category: Category = Category.TEXT) -> list[Region]:

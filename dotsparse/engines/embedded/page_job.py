@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -19,6 +19,7 @@ from .layout import detect_regions
 from .quality import judge
 from .reading_order import order_regions
 from .regions import Rect, Region, Word
+from .ocrlayer import layer_agrees
 from .scan import scan_page
 from .styles import mark_code_and_formulas
 from .textlayer import group_lines, line_text, page_words, survey_spans
@@ -41,6 +42,12 @@ class PageJob:
     ocr: str  # auto | always | never
 
 
+@dataclass
+class PageOutput:
+    blocks: list[RawBlock]
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail): why the text may be wrong
+
+
 def limit_threads(threads: int) -> None:
     """Worker initializer: ONNX sessions default to one thread per core, so N workers oversubscribe N cores.
 
@@ -59,7 +66,7 @@ def limit_threads(threads: int) -> None:
     onnxruntime.SessionOptions = _Limited
 
 
-def run_job(job: PageJob) -> list[RawBlock]:
+def run_job(job: PageJob) -> PageOutput:
     try:
         return _run(job)
     except EngineError:
@@ -69,7 +76,7 @@ def run_job(job: PageJob) -> list[RawBlock]:
                           page=job.index + 1, stage="embedded") from exc
 
 
-def _run(job: PageJob) -> list[RawBlock]:
+def _run(job: PageJob) -> PageOutput:
     doc = open_document(Path(job.path), job.password)
     if not 0 <= job.index < doc.page_count:
         raise EngineError(f"no page {job.index + 1} (the file has {doc.page_count})", source=job.path,
@@ -82,28 +89,39 @@ def _run(job: PageJob) -> list[RawBlock]:
         return [round((b[0] - rect[0]) * sx), round((b[1] - rect[1]) * sy),
                 round((b[2] - rect[0]) * sx), round((b[3] - rect[1]) * sy)]
 
-    regions, words = _page_regions(doc, page, job)
+    regions, words, notes = _page_regions(doc, page, job)
     if job.mode == Mode.BOX:
-        return [_box_block(job, words, to_sent, sx, sy, rect)]
+        return PageOutput([_box_block(job, words, to_sent, sx, sy, rect)], notes)
     if job.mode == Mode.TEXT:
-        return [RawBlock(bbox=[0, 0, job.sent_width, job.sent_height], category=Category.TEXT.value,
-                         text=page_text(regions), format=CellFormat.MARKDOWN)]
+        return PageOutput([RawBlock(bbox=[0, 0, job.sent_width, job.sent_height], category=Category.TEXT.value,
+                                    text=page_text(regions), format=CellFormat.MARKDOWN)], notes)
     with_text = job.mode in (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
-    return to_blocks(regions, to_sent, with_text)
+    return PageOutput(to_blocks(regions, to_sent, with_text), notes)
 
 
-def _page_regions(doc: pymupdf.Document, page: pymupdf.Page, job: PageJob) -> tuple[list[Region], list[Word]]:
+def _page_regions(doc: pymupdf.Document, page: pymupdf.Page,
+                  job: PageJob) -> tuple[list[Region], list[Word], list[tuple[str, str]]]:
     survey = survey_spans(page)
     words = page_words(page, survey.hidden)
+    notes: list[tuple[str, str]] = []
     verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
+    if verdict.hidden_layer and job.ocr != "always":
+        layer = page_words(page, [])
+        if job.ocr == "never":
+            words = layer
+            notes.append(("invisible_text_layer_unchecked", "the page's text is its invisible text layer "
+                          "(an earlier OCR), not checked against the image because OCR is off"))
+        elif layer_agrees(page, layer):
+            words = layer
+        verdict = judge(page, words, 0, survey.total_chars) if words is layer else verdict
     use_ocr = job.ocr == "always" or (job.ocr == "auto" and (verdict.needs_ocr or job.kind == "image"))
     if use_ocr:
         scanned = scan_page(page)
-        return scanned.regions, scanned.words
+        return scanned.regions, scanned.words, notes + scanned.notes
     regions = detect_regions(page, words)
     mark_code_and_formulas(regions, survey)
     mark_furniture(regions, tuple(page.rect), _neighbour_bands(doc, page.number))
-    return order_regions(regions), words
+    return order_regions(regions), words, notes
 
 
 _bands: "OrderedDict[tuple[int, str, int], list[BandLine]]" = OrderedDict()  # (document, page) -> its band lines
