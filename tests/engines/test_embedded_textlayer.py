@@ -248,3 +248,26 @@ def test_page_bottom_note_the_model_calls_a_footer_is_a_footnote():
     mark_furniture([note, star, label, number, body], (0, 0, 612, 792), [])
     assert [r.category for r in (note, star, label, number)] == [
         Category.FOOTNOTE, Category.FOOTNOTE, Category.PAGE_FOOTER, Category.PAGE_FOOTER]
+
+
+class _RawPage:
+    """A page whose text layer is given as MuPDF hands it out (rawdict chars with their boxes)."""
+
+    def __init__(self, chars: list[tuple[str, float, float]]):
+        self._chars = chars
+
+    def get_text(self, kind: str, flags: int = 0) -> dict:
+        chars = [{"c": c, "bbox": (x0, 0.0, x1, 10.0)} for c, x0, x1 in self._chars]
+        return {"blocks": [{"number": 0, "lines": [{"spans": [{"chars": chars}]}]}]}
+
+
+def test_arabic_lam_alef_ligatures_come_out_in_logical_order():
+    from dotsparse.engines.embedded.ligatures import fix_lam_alef
+
+    # "المشكلات" as MuPDF emits it from a lam-alef glyph: the alef first and without width of its own,
+    # then the lam; the article's alef-lam at the start is two glyphs, each with its width.
+    emitted = "المشكالت"
+    xs = [(80, 84), (74, 80), (66, 74), (58, 66), (50, 58), (46, 46), (40, 46), (34, 40)]
+    page = _RawPage([(c, float(x0), float(x1)) for c, (x0, x1) in zip(emitted, xs)])
+    words = [(34.0, 0.0, 84.0, 10.0, emitted, 0, 0, 0)]
+    assert fix_lam_alef(page, words, 0)[0][4] == "المشكلات"

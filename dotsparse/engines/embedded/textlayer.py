@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
+from .ligatures import fix_lam_alef
 from .regions import Rect, Word
 
 _VISIBLE = 16 | 8  # FZ_STEXT_FILLED | FZ_STEXT_STROKED: anything else is render mode 3 (invisible)
@@ -66,7 +67,8 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 def page_words(page: pymupdf.Page, hidden: list[tuple]) -> list[Word]:
     """Visible words with their line identity; invisible ones are left out (they are not on the page)."""
     words = []
-    for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS):
+    raw = fix_lam_alef(page, page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS), pymupdf.TEXTFLAGS_WORDS)
+    for x0, y0, x1, y1, text, block, line, _ in raw:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         if hidden and any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in hidden):
             continue
