@@ -68,3 +68,111 @@ def arabic_page(path: Path, words: list[str]) -> None:
     page.insert_htmlbox(pymupdf.Rect(30, 30, 390, 180), " ".join(words),
                         css="* {font-size: 16px; direction: rtl;}")
     doc.save(path)
+
+
+def _para(page: pymupdf.Page, x: float, y: float, width: float, text: str, size: float = 10,
+          font: str = "helv", lead: float = 1.35) -> float:
+    """Left-aligned wrapped text; returns the y below it."""
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if pymupdf.get_text_length(trial, font, size) > width and line:
+            page.insert_text((x, y + size), line, fontsize=size, fontname=font)
+            y += size * lead
+            line = word
+        else:
+            line = trial
+    if line:
+        page.insert_text((x, y + size), line, fontsize=size, fontname=font)
+        y += size * lead
+    return y
+
+
+BODY = ("The committee reviewed the plan for the coming quarter and agreed on the budget for each team. "
+        "Every team lead will present the milestones at the next meeting and report the risks they see.")
+
+
+def lone_page_memo(path: Path) -> dict[str, str]:
+    """A one-page memo: a small running title, a large heading at the top, a revision line and a page number."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    parts = {"running": "ACME Corporation internal memorandum", "heading": "Quarterly Planning Review",
+             "revision": "Rev. 2.1 2024-03-01", "number": "Page 1 of 1"}
+    page.insert_text((54, 34), parts["running"], fontsize=7.5, fontname="helv")
+    page.insert_text((54, 88), parts["heading"], fontsize=20, fontname="hebo")
+    y = 120.0
+    for _ in range(4):
+        y = _para(page, 54, y, 500, BODY) + 10
+    page.insert_text((54, 770), parts["revision"], fontsize=7.5, fontname="helv")
+    page.insert_text((500, 770), parts["number"], fontsize=7.5, fontname="helv")
+    doc.save(path)
+    return parts
+
+
+def letter(path: Path) -> list[str]:
+    """A business letter: sender block, the date on the right, recipient, salutation, body, closing."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    y = 72.0
+    for line in ("Northwind Traders", "12 Harbour Road", "Bristol BS1 4QA"):
+        page.insert_text((72, y), line, fontsize=10.5, fontname="helv")
+        y += 14
+    date = "14 March 2024"
+    # The date on the right, level with the recipient's first line.
+    page.insert_text((540 - pymupdf.get_text_length(date, "helv", 10.5), 180), date, fontsize=10.5, fontname="helv")
+    y = 180.0
+    for line in ("Ms Jane Smith", "Contoso Ltd", "4 Mill Lane, Leeds"):
+        page.insert_text((72, y), line, fontsize=10.5, fontname="helv")
+        y += 14
+    page.insert_text((72, 232), "Dear Ms Smith,", fontsize=10.5, fontname="helv")
+    y = _para(page, 72, 266, 468, BODY, size=10.5) + 10
+    y = _para(page, 72, y, 468, BODY, size=10.5) + 14
+    page.insert_text((72, y + 10), "Yours sincerely,", fontsize=10.5, fontname="helv")
+    doc.save(path)
+    return ["Northwind Traders", "Ms Jane Smith", date, "Dear Ms Smith", "The committee reviewed", "Yours sincerely"]
+
+
+def drop_cap(path: Path) -> str:
+    """A paragraph opening with a three-line drop cap; returns the paragraph's text as read."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    text = ("Over the past three decades, pressure from non-governmental organizations has shaped how "
+            "companies report on the environment, and the reports have grown longer, more detailed and "
+            "more often audited by outside firms than ever before in the history of corporate reporting.")
+    size, lead = 10.0, 13.0
+    page.insert_text((72, 100 + 3 * lead - 4), text[0], fontsize=3 * lead + 4, fontname="tiro")
+    words = text[1:].split()
+    y, line, indent = 100.0, "", 72 + 34
+    n = 0
+    for word in words:
+        x = indent if n < 3 else 72
+        trial = f"{line} {word}".strip()
+        if pymupdf.get_text_length(trial, "tiro", size) > 540 - x and line:
+            page.insert_text((x, y + size), line, fontsize=size, fontname="tiro")
+            y, line, n = y + lead, word, n + 1
+        else:
+            line = trial
+    page.insert_text((indent if n < 3 else 72, y + size), line, fontsize=size, fontname="tiro")
+    doc.save(path)
+    return text
+
+
+def card_grid(path: Path) -> list[list[str]]:
+    """Six framed cards in two rows of three, each a heading, a formula and a line of text."""
+    cards = [["Euler's identity", "e^(i pi) + 1 = 0", "links five constants"],
+             ["Pythagoras", "a^2 + b^2 = c^2", "sides of a right triangle"],
+             ["Mass energy", "E = m c^2", "rest energy of a body"],
+             ["Gauss's law", "div E = rho / eps0", "charge and electric flux"],
+             ["Faraday's law", "curl E = -dB/dt", "changing fields induce"],
+             ["Ampere's law", "curl B = mu0 J", "currents make magnetic fields"]]
+    doc = pymupdf.open()
+    page = doc.new_page(width=792, height=612)
+    page.insert_text((54, 60), "Six famous equations", fontsize=22, fontname="hebo")
+    for i, (head, formula, line) in enumerate(cards):
+        x, y = 54 + (i % 3) * 236, 110 + (i // 3) * 220
+        page.draw_rect(pymupdf.Rect(x, y, x + 220, y + 190), color=(0.2, 0.3, 0.6), fill=(0.93, 0.95, 1.0), width=1.2)
+        page.insert_text((x + 14, y + 34), head, fontsize=14, fontname="hebo")
+        page.insert_text((x + 14, y + 90), formula, fontsize=15, fontname="tiro")
+        page.insert_text((x + 14, y + 150), line, fontsize=10, fontname="helv")
+    doc.save(path)
+    return cards

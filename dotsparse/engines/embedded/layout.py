@@ -9,6 +9,7 @@ import pymupdf
 from ...model import Category
 from .captions import relabel_captions
 from .figures import vector_figures
+from .frames import split_by_frames, text_frames
 from .pictures import add_figures, merge_pictures, unlabelled_images
 from .regions import Region, TableCell, Word, area, contains_point, union
 from .ruled import apply_ruled_grids, ruled_tables
@@ -48,6 +49,7 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
     regions = _pictures_and_tables(page, regions, words)
     _assign_words(regions, words)
     regions = text_in_pictures(regions, area(tuple(page.rect)))
+    regions = split_by_frames(regions, text_frames(page, words), orphan_regions)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
     _promote_title(regions, page.rect.height)

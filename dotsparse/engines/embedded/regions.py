@@ -42,6 +42,7 @@ class Region:
     cells: Optional[list[TableCell]] = None  # tables only
     text: str = ""  # filled by the assembler
     code: bool = False  # text regions only: a listing whose lines and spacing are kept
+    frame: Optional[Rect] = None  # the drawn box (a card, a panel) the region lies in, read as one unit
 
     @property
     def width(self) -> float:

@@ -82,6 +82,7 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     Text-layer line ids are kept apart unless they sit on the same baseline band, which also
     merges the fragments some producers write one word at a time.
     """
+    words, caps = _drop_caps(words)
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.bbox[0])):
         for line in reversed(lines[-6:]):  # sorted by height: only the latest lines can share a band
@@ -96,6 +97,35 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
             lines.append([w])
     lines = [_reading_order(line) for line in lines]
     lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), min(w.bbox[0] for w in ln)))
+    return _attach_caps(lines, caps) if caps else lines
+
+
+_CAP_HEIGHT = 2.2  # of the median word height: a drop cap spans two lines or more
+
+
+def _drop_caps(words: list[Word]) -> tuple[list[Word], list[Word]]:
+    """A paragraph's enlarged first letter, spanning several of its lines, is set apart from them."""
+    if len(words) < 6:
+        return words, []
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in words)
+    median = heights[len(heights) // 2]
+    caps = [w for w in words if len(w.text) <= 2 and w.text[:1].isalpha() and w.bbox[3] - w.bbox[1] >= _CAP_HEIGHT * median]
+    return ([w for w in words if w not in caps], caps) if caps else (words, [])
+
+
+def _attach_caps(lines: list[list[Word]], caps: list[Word]) -> list[list[Word]]:
+    """Each drop cap joins the first word of the first line beside it at its top ("O" + "ver" = "Over")."""
+    for cap in caps:
+        for line in lines:
+            first = line[0]
+            h = first.bbox[3] - first.bbox[1]
+            if first.bbox[0] >= cap.bbox[2] - 1 and cap.bbox[1] - h <= first.bbox[1] <= cap.bbox[1] + 1.5 * h:
+                line[0] = Word((cap.bbox[0], min(cap.bbox[1], first.bbox[1]), first.bbox[2], first.bbox[3]),
+                               cap.text + first.text, first.line)
+                break
+        else:
+            lines.append([cap])
+            lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), min(w.bbox[0] for w in ln)))
     return lines
 
 
