@@ -61,13 +61,55 @@ def script_scan(path: Path, text: str, rtl: bool, dpi: int = 200) -> None:
     doc.save(path)
 
 
-def arabic_page(path: Path, words: list[str]) -> None:
-    """Born-digital Arabic, shaped by MuPDF (lam-alef written as one ligature glyph)."""
+def arabic_ligature_pdf(path: Path, words: list[list[tuple[int, str]]]) -> None:
+    """Arabic as many producers write it: shaped glyphs (lam-alef one ligature glyph whose ToUnicode is
+    the two letters) drawn in visual order, left to right, in one run. `words`: per word, in logical
+    order, (presentation-form code point of the glyph, the letters it stands for)."""
+    font = ARABIC
     doc = pymupdf.open()
     page = doc.new_page(width=420, height=200)
-    page.insert_htmlbox(pymupdf.Rect(30, 30, 390, 180), " ".join(words),
-                        css="* {font-size: 16px; direction: rtl;}")
+    ff = doc.get_new_xref(); doc.update_object(ff, "<<>>"); doc.update_stream(ff, font.buffer)
+    used = {}
+    for w in words:
+        for cp, text in w + [(0x20, " ")]:
+            used[font.has_glyph(cp)] = (cp, text)
+    widths = " ".join(f"{g} [{round(font.glyph_advance(cp) * 1000)}]" for g, (cp, _) in sorted(used.items()))
+    fd = doc.get_new_xref()
+    doc.update_object(fd, f"<< /Type /FontDescriptor /FontName /NotoNaskhArabic /Flags 4 /FontBBox [-500 -600 1500 1200] "
+                          f"/ItalicAngle 0 /Ascent 1000 /Descent -400 /CapHeight 700 /StemV 80 /FontFile2 {ff} 0 R >>")
+    cid = doc.get_new_xref()
+    doc.update_object(cid, f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NotoNaskhArabic /CIDSystemInfo << /Registry (Adobe) "
+                           f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {fd} 0 R /CIDToGIDMap /Identity /W [{widths}] >>")
+    cmap = "\n".join(f"<{g:04X}> <{''.join(f'{ord(c):04X}' for c in text)}>" for g, (_, text) in sorted(used.items()))
+    tu = doc.get_new_xref(); doc.update_object(tu, "<<>>")
+    doc.update_stream(tu, ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) "
+                           "/Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def "
+                           "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+                           f"{len(used)} beginbfchar\n{cmap}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop end end").encode())
+    t0 = doc.get_new_xref()
+    doc.update_object(t0, f"<< /Type /Font /Subtype /Type0 /BaseFont /NotoNaskhArabic /Encoding /Identity-H "
+                          f"/DescendantFonts [{cid} 0 R] /ToUnicode {tu} 0 R >>")
+    # Drawn in visual order, left to right, one run per line, as many producers write right-to-left text.
+    size, x, y = 18, 30.0, 100.0
+    run = "".join(f"{font.has_glyph(cp):04X}" for w in reversed(words) for cp, _ in w[::-1] + [(0x20, " ")])
+    ops = [f"BT /FAr {size} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm <{run}> Tj ET"]
+    page.insert_text((10, 10), " ")  # gives the page a content stream and resources
+    kind, res = doc.xref_get_key(page.xref, "Resources")
+    rx = int(res.split()[0]) if kind == "xref" else page.xref
+    kind, fonts = doc.xref_get_key(rx, "Font")
+    if kind == "xref":
+        doc.xref_set_key(int(fonts.split()[0]), "FAr", f"{t0} 0 R")
+    else:
+        doc.xref_set_key(rx, "Font/FAr", f"{t0} 0 R")
+    c = doc.get_new_xref(); doc.update_object(c, "<<>>"); doc.update_stream(c, "\n".join(ops).encode())
+    doc.xref_set_key(page.xref, "Contents", f"[{page.get_contents()[0]} 0 R {c} 0 R]")
     doc.save(path)
+
+
+# "خلال" and "المشكلات" (the problems): kha, lam-alef, lam; alef, lam, meem, sheen, kaf, lam-alef, teh.
+LAM_ALEF_WORDS = {"خلال": [(0xFEA7, "خ"), (0xFEFC, "لا"), (0xFEDD, "ل")],
+                  "المشكلات": [(0xFE8D, "ا"), (0xFEDF, "ل"), (0xFEE4, "م"), (0xFEB8, "ش"), (0xFEDC, "ك"),
+                               (0xFEFC, "لا"), (0xFE95, "ت")]}
 
 
 def _para(page: pymupdf.Page, x: float, y: float, width: float, text: str, size: float = 10,
