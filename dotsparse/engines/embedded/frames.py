@@ -18,10 +18,10 @@ _MAX_SHARE = 0.5  # larger ones are page frames and backgrounds
 _MIN_WORDS = 2
 
 
-def text_frames(page: pymupdf.Page, words: list[Word]) -> list[Rect]:
+def text_frames(page: pymupdf.Page, drawings: list[dict], words: list[Word]) -> list[Rect]:
     page_area = area(tuple(page.rect)) or 1.0
     frames: list[Rect] = []
-    for d in page.get_drawings():
+    for d in drawings:
         items = d.get("items", ())
         if len(items) != 1 or items[0][0] not in ("re", "qu"):
             continue

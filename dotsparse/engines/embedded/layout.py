@@ -46,22 +46,25 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         if category == Category.TABLE:
             region.cells = _table_cells(raw)
         regions.append(region)
-    regions = _pictures_and_tables(page, regions, words)
+    drawings = page.get_drawings()
+    regions = _pictures_and_tables(page, drawings, regions, words)
     _assign_words(regions, words)
     regions = text_in_pictures(regions, area(tuple(page.rect)))
-    regions = split_by_frames(regions, text_frames(page, words), orphan_regions)
+    regions = split_by_frames(regions, text_frames(page, drawings, words), orphan_regions)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
     _promote_title(regions, page.rect.height)
     return regions
 
 
-def _pictures_and_tables(page: pymupdf.Page, regions: list[Region], words: list[Word]) -> list[Region]:
-    if any(r.category == Category.TABLE for r in regions):
-        regions = apply_ruled_grids(regions, ruled_tables(page), words)
+def _pictures_and_tables(page: pymupdf.Page, drawings: list[dict], regions: list[Region],
+                         words: list[Word]) -> list[Region]:
+    boxes = [r.bbox for r in regions if r.category == Category.TABLE]
+    if boxes:
+        regions = apply_ruled_grids(regions, ruled_tables(page, drawings, boxes), words)
     regions = regions + unlabelled_images(page, regions)
     tables = [r.bbox for r in regions if r.category == Category.TABLE]
-    regions = add_figures(regions, vector_figures(page, words, tables), words)
+    regions = add_figures(regions, vector_figures(page, drawings, words, tables), words)
     return merge_pictures(regions, words)
 
 

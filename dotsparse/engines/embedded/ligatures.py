@@ -17,12 +17,12 @@ _ALEFS = "\u0627\u0623\u0625\u0622"
 _LAM = "\u0644"
 
 
-def fix_lam_alef(page: pymupdf.Page, raw_words: list[tuple], flags: int) -> list[tuple]:
+def fix_lam_alef(page: pymupdf.Page, raw_words: list[tuple], textpage: pymupdf.TextPage) -> list[tuple]:
     """`raw_words` as `get_text("words")` gives them; the same words with lam-alef pairs in logical order."""
     if not any(_ARABIC.search(w[4]) for w in raw_words):
         return raw_words
     chars: dict[tuple[int, int], list[tuple[str, float]]] = {}
-    for block in page.get_text("rawdict", flags=flags)["blocks"]:
+    for block in page.get_text("rawdict", textpage=textpage)["blocks"]:
         for n, line in enumerate(block.get("lines", ())):
             chars[(block["number"], n)] = [(ch["c"], ch["bbox"][2] - ch["bbox"][0])
                                            for span in line["spans"] for ch in span["chars"] if not ch["c"].isspace()]

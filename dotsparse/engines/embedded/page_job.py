@@ -101,12 +101,13 @@ def _run(job: PageJob) -> PageOutput:
 
 def _page_regions(doc: pymupdf.Document, page: pymupdf.Page,
                   job: PageJob) -> tuple[list[Region], list[Word], list[tuple[str, str]]]:
-    survey = survey_spans(page)
-    words = page_words(page, survey.hidden)
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_TEXT)
+    survey = survey_spans(page, textpage)
+    words = page_words(page, survey.hidden, textpage)
     notes: list[tuple[str, str]] = []
     verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
     if verdict.hidden_layer and job.ocr != "always":
-        layer = page_words(page, [])
+        layer = page_words(page, [], textpage)
         if job.ocr == "never":
             words = layer
             notes.append(("invisible_text_layer_unchecked", "the page's text is its invisible text layer "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Optional
 
 import pymupdf
 
@@ -40,9 +41,9 @@ class SpanSurvey:
     math: list[tuple[Rect, int]] = field(default_factory=list)
 
 
-def survey_spans(page: pymupdf.Page) -> SpanSurvey:
+def survey_spans(page: pymupdf.Page, textpage: Optional[pymupdf.TextPage] = None) -> SpanSurvey:
     survey = SpanSurvey()
-    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
+    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 n = len(span["text"].strip())
@@ -64,10 +65,12 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
                             "\ufb05": "st", "\ufb06": "st"})
 
 
-def page_words(page: pymupdf.Page, hidden: list[tuple]) -> list[Word]:
+def page_words(page: pymupdf.Page, hidden: list[tuple], textpage: Optional[pymupdf.TextPage] = None) -> list[Word]:
     """Visible words with their line identity; invisible ones are left out (they are not on the page)."""
     words = []
-    raw = fix_lam_alef(page, page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS), pymupdf.TEXTFLAGS_WORDS)
+    # One text page for the words and, on Arabic pages, their characters (TEXTFLAGS_WORDS == TEXTFLAGS_TEXT).
+    textpage = textpage or page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)
+    raw = fix_lam_alef(page, page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS, textpage=textpage), textpage)
     for x0, y0, x1, y1, text, block, line, _ in raw:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         if hidden and any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in hidden):
