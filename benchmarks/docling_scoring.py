@@ -39,13 +39,28 @@ def blocks(markdown: str) -> list[str]:
     return [b for b in re.split(r"\n\s*\n", markdown) if len(tokens(b)) >= 4]
 
 
+def _occurrences(flat: str, probe: str) -> list[int]:
+    out, at = [], flat.find(probe)
+    while at >= 0:
+        out.append(at)
+        at = flat.find(probe, at + 1)
+    return out
+
+
 def order_score(truth_md: str, got: str) -> float:
-    """Share of consecutive reference paragraphs, both found in the output, that appear in the same order."""
+    """Share of consecutive reference paragraphs, both found in the output, that appear in the same order.
+
+    A paragraph is found by its first eight tokens; where those occur several times (boilerplate,
+    lorem ipsum) the first occurrence after the previous paragraph's counts, else the first one."""
     flat = " ".join(tokens(got))
-    pos = []
+    pos, last = [], -1
     for b in blocks(truth_md):
-        probe = " ".join(tokens(b)[:6])
-        pos.append(flat.find(probe))
+        hits = _occurrences(flat, " ".join(tokens(b)[:8]))
+        after = [h for h in hits if h > last]
+        at = after[0] if after else (hits[0] if hits else -1)
+        pos.append(at)
+        if at >= 0:
+            last = at
     found = [p for p in pos if p >= 0]
     pairs = list(zip(found, found[1:]))
     return sum(a < b for a, b in pairs) / len(pairs) if pairs else 1.0

@@ -218,3 +218,23 @@ def card_grid(path: Path) -> list[list[str]]:
         page.insert_text((x + 14, y + 150), line, fontsize=10, fontname="helv")
     doc.save(path)
     return cards
+
+
+def as_outlines(src: pymupdf.Page) -> pymupdf.Document:
+    """The page with every glyph turned into a filled path (no text layer), as "export text as curves" does."""
+    svg = src.get_svg_image(text_as_path=True)
+    return pymupdf.open("pdf", pymupdf.open("svg", svg.encode()).convert_to_pdf())
+
+
+def outline_heading_page(path: Path, heading: str) -> None:
+    """A born-digital page whose heading is drawn as outlines above text-layer paragraphs."""
+    head = pymupdf.open()
+    hp = head.new_page(width=612, height=100)
+    hp.insert_text((54, 60), heading, fontsize=28, fontname="hebo")
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.show_pdf_page(pymupdf.Rect(0, 40, 612, 140), as_outlines(hp), 0)
+    y = 160.0
+    for _ in range(3):
+        y = _para(page, 54, y, 500, BODY) + 10
+    doc.save(path)

@@ -100,3 +100,12 @@ def test_a_page_sized_picture_gives_way_to_its_text():
     words = [_w(20, 20, "Scanned"), _w(80, 20, "letter")]
     out = text_in_pictures([Region(bbox=(0, 0, 600, 800), category=Category.PICTURE, words=words)], 600 * 800)
     assert [r.category for r in out] == [Category.TEXT]
+
+
+def test_text_drawn_as_outlines_is_read(tmp_path, engine):
+    path = tmp_path / "outlines.pdf"
+    real.outline_heading_page(path, "Annual Report 2024")
+    assert "Annual" not in pymupdf.open(path)[0].get_text()  # no text layer for the heading
+    md = markdown(run(engine, [request(path)])[0])
+    assert md.startswith("Annual Report 2024") or "Annual Report 2024" in md.split("\n\n")[0]
+    assert "The committee reviewed" in md

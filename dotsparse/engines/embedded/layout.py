@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 import pymupdf
 
@@ -32,7 +33,7 @@ def _activate() -> None:
         _layout_ready = True
 
 
-def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
+def detect_regions(page: pymupdf.Page, words: list[Word], drawings: Optional[list[dict]] = None) -> list[Region]:
     """Regions labelled with the 11 categories; words outside every region become Text regions."""
     _activate()
     page.get_layout(return_raw=True)
@@ -46,7 +47,7 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         if category == Category.TABLE:
             region.cells = _table_cells(raw)
         regions.append(region)
-    drawings = page.get_drawings()
+    drawings = page.get_drawings() if drawings is None else drawings
     regions = _pictures_and_tables(page, drawings, regions, words)
     _assign_words(regions, words)
     regions = text_in_pictures(regions, area(tuple(page.rect)))
@@ -124,7 +125,7 @@ def text_in_pictures(regions: list[Region], page_area: float) -> list[Region]:
             continue
         lines = group_lines(r.words)
         text = [w for ln in lines if len(ln) >= _TEXT_LINE_WORDS or _RELATION.search(" ".join(w.text for w in ln))
-                for w in ln]
+                or any(w.drawn for w in ln) for w in ln]
         r.words = [w for w in r.words if w not in text]
         out.append(r)
         out.extend(orphan_regions(text))

@@ -20,6 +20,7 @@ from .quality import judge
 from .reading_order import order_regions
 from .regions import Rect, Region, Word
 from .ocrlayer import layer_agrees
+from .outlines import outline_words
 from .scan import scan_page
 from .styles import mark_code_and_formulas
 from .textlayer import group_lines, line_text, page_words, survey_spans
@@ -119,7 +120,10 @@ def _page_regions(doc: pymupdf.Document, page: pymupdf.Page,
     if use_ocr:
         scanned = scan_page(page)
         return scanned.regions, scanned.words, notes + scanned.notes
-    regions = detect_regions(page, words)
+    drawings = page.get_drawings()
+    if job.ocr != "never":
+        words = words + outline_words(page, drawings, words)
+    regions = detect_regions(page, words, drawings)
     mark_code_and_formulas(regions, survey)
     mark_furniture(regions, tuple(page.rect), _neighbour_bands(doc, page.number))
     return order_regions(regions), words, notes

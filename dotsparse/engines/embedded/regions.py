@@ -15,6 +15,7 @@ class Word:
     bbox: Rect
     text: str
     line: tuple[int, int]  # (block, line) from the text layer or OCR: words of one line share it
+    drawn: bool = False  # read by OCR from vector outlines: text, wherever it lies
 
     @property
     def cx(self) -> float:
