@@ -238,3 +238,40 @@ def outline_heading_page(path: Path, heading: str) -> None:
     for _ in range(3):
         y = _para(page, 54, y, 500, BODY) + 10
     doc.save(path)
+
+
+STATEMENT = [("Revenue", ["1,204", "1,100", "987"], True), ("Cost of revenue", ["178", "141", "138"], False),
+             ("Research and development", ["310", "295", "270"], False), ("Sales and marketing", ["204", "198", "190"], False),
+             ("Operating income", ["512", "466", "389"], True)]
+
+
+def financial_statement(path: Path, total_gap: float = 18) -> None:
+    """An income statement as annual reports set it: no rules, a two-row header (a span over the years,
+    then the years), "$" in a column of its own left of the first and last rows' amounts, and the
+    total set off below by a gap."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 80), "Consolidated Statements of Income", fontsize=14, fontname="hebo")
+    page.insert_text((72, 98), "(in millions)", fontsize=9, fontname="helv")
+    cols = [330, 420, 510]  # right edges of the amount columns
+    size = 9.5
+    y = 130.0
+    head = "Year Ended December 31"
+    page.insert_text((cols[-1] - pymupdf.get_text_length(head, "hebo", size), y), head, fontsize=size, fontname="hebo")
+    y += 14
+    for right, year in zip(cols, ("2023", "2022", "2021")):
+        page.insert_text((right - pymupdf.get_text_length(year, "hebo", size), y), year, fontsize=size, fontname="hebo")
+    y += 18
+    rows = STATEMENT[:-1] + [None] + STATEMENT[-1:]
+    for row in rows:
+        if row is None:
+            y += total_gap
+            continue
+        label, amounts, dollar = row
+        page.insert_text((72, y), label, fontsize=size, fontname="helv")
+        for right, amount in zip(cols, amounts):
+            page.insert_text((right - pymupdf.get_text_length(amount, "helv", size), y), amount, fontsize=size, fontname="helv")
+            if dollar:
+                page.insert_text((right - 62, y), "$", fontsize=size, fontname="helv")
+        y += 15
+    doc.save(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dotsparse.engines.embedded.regions import Region, TableCell, Word
+from dotsparse.engines.embedded.regions import Region, TableCell, Word, union
 from dotsparse.engines.embedded.ruled import RuledTable, apply_ruled_grids
 from dotsparse.engines.embedded.tables import drop_empty_lines, table_html
 from dotsparse.model import Category
@@ -144,3 +144,41 @@ def test_layout_table_keeps_its_grid_when_the_rules_hold_little_of_its_text():
     words = _words([(20, 15, "a"), (20, 40, "b"), (20, 60, "c"), (80, 60, "d")])
     layout_box = Region(bbox=(8, 8, 202, 80), category=Category.TABLE, cells=[])
     assert apply_ruled_grids([layout_box], [ruled], words) == [layout_box]
+
+
+def test_a_financial_statement_keeps_currency_with_amounts_header_rows_and_its_total(tmp_path, engine):
+    from . import embedded_realdocs as real
+
+    path = tmp_path / "statement.pdf"
+    real.financial_statement(path)
+    tables = _tables(engine, path)
+    assert len(tables) == 1  # the total set off by a gap is not a second table
+    html = tables[0]
+    assert "<thead>" in html and "<th>2022</th>" in html and "Year Ended December 31</th>" in html
+    assert "<td>Revenue</td><td>$1,204</td><td>$1,100</td><td>$987</td>" in html
+    assert "<td>Cost of revenue</td><td>178</td><td>141</td><td>138</td>" in html
+    assert "<td>Operating income</td><td>$512</td>" in html and "<td>$</td>" not in html
+
+
+def _region(category: Category, spec: list[tuple[float, float, str]], cells=None) -> Region:
+    words = _words(spec)
+    return Region(bbox=union([w.bbox for w in words]), category=category, words=words, cells=cells)
+
+
+def test_header_lines_left_above_a_table_and_a_split_off_total_rejoin_it():
+    from dotsparse.engines.embedded.table_merge import join_table_parts
+
+    head = _region(Category.TEXT, [(200, 0, "2023"), (280, 0, "2022")])
+    body_spec = [(0, 20, "Revenue"), (200, 20, "1,204"), (280, 20, "1,100"), (0, 40, "Cost"), (200, 40, "178"),
+                 (280, 40, "141")]
+    grid = [TableCell(r, k, 1, 1, (x0, 18 + 20 * r, x1, 30 + 20 * r)) for r in range(2)
+            for k, (x0, x1) in enumerate([(0, 120), (195, 240), (275, 320)])]
+    body = _region(Category.TABLE, body_spec, grid)
+    total = _region(Category.TABLE, [(0, 62, "Total"), (200, 62, "1,026"), (280, 62, "959")],
+                    [TableCell(0, k, 1, 1, (x0, 60, x1, 72)) for k, (x0, x1) in enumerate([(0, 120), (195, 240), (275, 320)])])
+    prose = _region(Category.TEXT, [(0, -40, "The"), (20, -40, "statement"), (80, -40, "follows"), (130, -40, "below.")])
+    out = join_table_parts([prose, head, body, total])
+    assert [r.category for r in out] == [Category.TEXT, Category.TABLE]
+    html = table_html(out[1])
+    assert html.startswith("<table><thead><tr><th></th><th>2023</th><th>2022</th></tr></thead>")
+    assert "<tr><td>Total</td><td>1,026</td><td>959</td></tr></tbody>" in html

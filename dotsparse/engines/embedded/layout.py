@@ -11,6 +11,7 @@ from ...model import Category
 from .captions import relabel_captions
 from .figures import vector_figures
 from .frames import split_by_frames, text_frames
+from .table_merge import join_table_parts
 from .pictures import add_figures, merge_pictures, unlabelled_images
 from .regions import Region, TableCell, Word, area, contains_point, union
 from .ruled import apply_ruled_grids, ruled_tables
@@ -50,7 +51,7 @@ def detect_regions(page: pymupdf.Page, words: list[Word], drawings: Optional[lis
     drawings = page.get_drawings() if drawings is None else drawings
     regions = _pictures_and_tables(page, drawings, regions, words)
     _assign_words(regions, words)
-    regions = text_in_pictures(regions, area(tuple(page.rect)))
+    regions = join_table_parts(text_in_pictures(regions, area(tuple(page.rect))))
     regions = split_by_frames(regions, text_frames(page, drawings, words), orphan_regions)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)

@@ -45,6 +45,35 @@ def merge_currency_columns(placed: Placed) -> Placed:
     return out
 
 
+def merge_currency_rows(placed: Placed) -> Placed:
+    """A grid row of nothing but currency signs (the grid cut "$" from its amounts, one row up) joins
+    the row below: each sign goes to the amount under it, and cells spanning both rows shrink."""
+    while True:
+        n_rows = max((c.row + c.rowspan for c, _ in placed), default=0)
+        row = next((r for r in range(n_rows - 1) if _sign_row(placed, r)), None)
+        if row is None:
+            return placed
+        below = {c.col: (c, t) for c, t in placed if c.row == row + 1}
+        signs = {c.col: t.strip() for c, t in placed if c.row == row and c.rowspan == 1 and t.strip()}
+        out: Placed = []
+        for c, t in placed:
+            if c.row == row and c.rowspan == 1:
+                continue  # the signs (and empty cells) of the row
+            if c.row == row + 1 and c.col in signs and t.strip():
+                t = signs[c.col] + t.strip()
+            span = c.rowspan - 1 if c.row <= row < c.row + c.rowspan - 1 else c.rowspan
+            start = c.row - 1 if c.row > row else c.row
+            out.append((TableCell(row=start, col=c.col, rowspan=max(1, span), colspan=c.colspan, bbox=c.bbox), t))
+        if len(out) == len(placed) or not below:
+            return placed
+        placed = out
+
+
+def _sign_row(placed: Placed, row: int) -> bool:
+    texts = [t.strip() for c, t in placed if c.row == row and c.rowspan == 1 and t.strip()]
+    return bool(texts) and all(_CURRENCY.match(t) for t in texts)
+
+
 def header_rows(placed: Placed) -> int:
     """Leading rows without amounts above rows with amounts (years and labels are headings)."""
     n_rows = max((c.row + c.rowspan for c, _ in placed), default=0)

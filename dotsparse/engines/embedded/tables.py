@@ -7,7 +7,7 @@ import html
 import re
 
 from .regions import Rect, Region, TableCell, Word, contains_point, union
-from .table_heads import header_rows, merge_currency_columns
+from .table_heads import header_rows, merge_currency_columns, merge_currency_rows
 from .textlayer import group_lines, join_lines, line_text
 
 _NUMERIC = re.compile(r"^[-+−(]?[$€£]?\d[\d.,]*\s*[%)]?$")
@@ -20,7 +20,7 @@ def table_html(region: Region) -> str:
     if not cells:
         return "<table></table>"
     cells = split_stacked_rows(cells, region.words)
-    return _render(merge_currency_columns(drop_empty_lines(_with_texts(cells, region.words))))
+    return _render(merge_currency_columns(merge_currency_rows(drop_empty_lines(_with_texts(cells, region.words)))))
 
 
 def _render(placed: Placed) -> str:
