@@ -182,3 +182,9 @@ def test_header_lines_left_above_a_table_and_a_split_off_total_rejoin_it():
     html = table_html(out[1])
     assert html.startswith("<table><thead><tr><th></th><th>2023</th><th>2022</th></tr></thead>")
     assert "<tr><td>Total</td><td>1,026</td><td>959</td></tr></tbody>" in html
+
+
+def test_a_right_to_left_tables_first_column_is_its_rightmost():
+    words = _words([(200, 0, "تاريخ ارائه مدارک"), (0, 0, "1403/09/19"), (200, 20, "شماره جلسه کميته"), (0, 20, "436")])
+    html = table_html(Region(bbox=(0, 0, 260, 30), category=Category.TABLE, words=words, cells=[]))
+    assert html.index("تاريخ") < html.index("1403/09/19") and html.index("شماره") < html.index("436")

@@ -8,7 +8,7 @@ import re
 
 from .regions import Rect, Region, TableCell, Word, contains_point, union
 from .table_heads import header_rows, merge_currency_columns, merge_currency_rows
-from .textlayer import group_lines, join_lines, line_text
+from .textlayer import group_lines, is_rtl, join_lines, line_text
 
 _NUMERIC = re.compile(r"^[-+−(]?[$€£]?\d[\d.,]*\s*[%)]?$")
 
@@ -20,7 +20,15 @@ def table_html(region: Region) -> str:
     if not cells:
         return "<table></table>"
     cells = split_stacked_rows(cells, region.words)
+    if is_rtl("".join(w.text for w in region.words)):
+        cells = _mirrored(cells)  # a right-to-left table's first column is its rightmost
     return _render(merge_currency_columns(merge_currency_rows(drop_empty_lines(_with_texts(cells, region.words)))))
+
+
+def _mirrored(cells: list[TableCell]) -> list[TableCell]:
+    n_cols = max(c.col + c.colspan for c in cells)
+    return [TableCell(row=c.row, col=n_cols - c.col - c.colspan, rowspan=c.rowspan, colspan=c.colspan, bbox=c.bbox)
+            for c in cells]
 
 
 def _render(placed: Placed) -> str:
