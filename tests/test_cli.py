@@ -224,3 +224,35 @@ def test_real_subprocess_streams_json_lines(tmp_path, server, make_doc):
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(records) == 2 and {r["page"] for r in records} == {1, 2}
     assert "dotsparse" in proc.stderr  # the summary goes to stderr
+
+
+def _two_column_page() -> PageSpec:
+    """Reading order (left column, then right) differs from position order (row by row)."""
+    return PageSpec(595, 842, [
+        Block("Section-header", (56, 60, 280, 80), "Left heading"),
+        Block("Text", (56, 100, 280, 300), "Left column text"),
+        Block("Section-header", (315, 62, 540, 82), "Right heading"),
+        Block("Text", (315, 102, 540, 300), "Right column text"),
+        Block("Picture", (56, 400, 540, 600)),
+    ])
+
+
+def test_detect_lists_blocks_by_position_and_order_by_reading(tmp_path, server, validate):
+    server.add_doc(DocSpec(13, [_two_column_page()]))
+    path = make_pdf(tmp_path / "cols.pdf", DocSpec(13, [_two_column_page()]))
+    cells, md = {}, {}
+    for mode in ("detect", "order"):
+        out = tmp_path / mode
+        assert parse(path, "-o", out, "--server", server.url, "--mode", mode).exit_code == 0
+        cells[mode] = validate(out / "cols" / "cols.json")["pages"][0]["cells"]
+        md[mode] = (out / "cols" / "cols.md").read_text()
+    tops = [c["bbox_px"][1] for c in cells["detect"]]
+    assert tops == sorted(tops) and [c["order"] for c in cells["detect"]] == list(range(5))
+    assert [c["category"] for c in cells["order"]] == ["Section-header", "Text", "Section-header", "Text", "Picture"]
+    assert [c["bbox_px"][0] < 280 * 200 / 72 for c in cells["order"][:4]] == [True, True, False, False]
+    assert [c["category"] for c in cells["detect"]][:2] == ["Section-header", "Section-header"]
+    for mode in ("detect", "order"):  # a useful body: one row per block with its order, category, box and crop
+        rows = [line for line in md[mode].splitlines() if line.startswith("| ") and not line.startswith("| order")]
+        assert [r.split(" | ")[1] for r in rows] == [c["category"] for c in cells[mode]], md[mode]
+        first = ", ".join(f"{v:.0f}" for v in cells[mode][0]["bbox_px"])
+        assert first in rows[0] and "![Picture](images/" in md[mode]

@@ -62,7 +62,16 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
     out.repairs.extend(notes)
     keep = _KEEP_ONLY.get(mode)
     out.cells = [c for c in cells if c.category is keep] if keep else cells
+    if mode is Mode.DETECT:
+        out.cells = position_order(out.cells)
     return out
+
+
+def position_order(cells: list[Cell]) -> list[Cell]:
+    """Detection output claims no reading order: blocks top to bottom, then left to right (`--mode order` reads)."""
+    boxed = sorted((c for c in cells if c.bbox_px), key=lambda c: (c.bbox_px[1], c.bbox_px[0]))
+    listed = boxed + [c for c in cells if not c.bbox_px]
+    return [c.model_copy(update={"order": i}) for i, c in enumerate(listed)]
 
 
 def _raw_block(element: dict) -> RawBlock:
