@@ -12,6 +12,7 @@ from ..discover import PageSelection, discover
 from ..errors import UsageError
 from ..engines.registry import build_engine
 from ..fileio import atomic_write_text
+from ..model import PageStatus
 from ..prompts import prompt_for
 from .pipeline import Pipeline
 from .progress import Progress
@@ -45,15 +46,16 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
 
 
 def summary_table(report: RunReport) -> Table:
+    """One column per page status, with run.json's `pages_by_status` counts."""
     table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left",
                   caption=_caption(report), caption_justify="left")
     table.add_column("documents")
-    for name in ("pages ok", "repaired", "failed", "reused", "pages/s"):
+    for name in (*(s.value for s in PageStatus), "reused", "pages/s"):
         table.add_column(name, justify="right")
-    ok = report.pages_by_status.get("ok", 0)
+    counts = [report.pages_by_status.get(s.value, 0) for s in PageStatus]
+    cells = [f"[red]{n}[/red]" if n and not s.usable else str(n) for s, n in zip(PageStatus, counts)]
     table.add_row(f"{report.documents}" + (f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""),
-                  str(ok), str(report.repaired), f"[red]{report.failed}[/red]" if report.failed else "0",
-                  str(report.pages_reused), f"{report.pages_per_s:.2f}")
+                  *cells, str(report.pages_reused), f"{report.pages_per_s:.2f}")
     return table
 
 
