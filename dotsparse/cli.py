@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 from rich.console import Console
 
 from . import __version__
@@ -19,9 +20,29 @@ from .config import RunConfig, api_key_from_env, servers_from
 from .errors import DotsparseError, UsageError
 from .model import Mode
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+
+
+def _no_flag_placeholder(params: list) -> list:
+    # Typer 0.29 prints a `<bool>` type after every flag (--help included), as if it took a value.
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+        return _no_flag_placeholder(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+        return _no_flag_placeholder(super().get_params(ctx))
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", cls=_Group,
                   help="Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr.")
-models_app = typer.Typer(no_args_is_help=True, help="Manage local model weights.")
+models_app = typer.Typer(no_args_is_help=True, cls=_Group, help="Manage local model weights.")
 app.add_typer(models_app, name="models")
 stderr = Console(stderr=True)
 
@@ -57,7 +78,7 @@ def _parse_box(value: Optional[str]) -> Optional[tuple[float, float, float, floa
     return (x1, y1, x2, y2)
 
 
-@app.command(no_args_is_help=True)
+@app.command(no_args_is_help=True, cls=_Command)
 def parse(
     inputs: List[str] = typer.Argument(..., help="PDFs, images, folders (searched recursively) or globs."),
     output: str = typer.Option("dotsparse-out", "-o", "--output",
@@ -138,7 +159,7 @@ def parse(
     raise typer.Exit(0 if report.all_ok else 1)
 
 
-@app.command("prompts")
+@app.command("prompts", cls=_Command)
 def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
     """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
     from .prompts import PROMPT_NAMES, load_prompt
@@ -160,7 +181,7 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
         typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 
 
-@app.command("schema")
+@app.command("schema", cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of <doc>.json."""
     from importlib.resources import files
@@ -168,7 +189,7 @@ def schema() -> None:
     sys.stdout.write(files("dotsparse.schema").joinpath("document.schema.json").read_text(encoding="utf-8"))
 
 
-@app.command("doctor")
+@app.command("doctor", cls=_Command)
 def doctor(server: List[str] = typer.Option([], "--server", "-s", help="Also check this server answers (repeatable).")
            ) -> None:
     """Report what this machine can run: engines, torch/CUDA/MPS, configured servers."""
@@ -177,7 +198,7 @@ def doctor(server: List[str] = typer.Option([], "--server", "-s", help="Also che
     render(collect_report(list(servers_from(server))), Console())
 
 
-@models_app.command("download")
+@models_app.command("download", cls=_Command)
 def models_download(name: str = typer.Argument(..., help="Hub id, e.g. rednote-hilab/dots.ocr"),
                     target: Path = typer.Argument(..., help="Folder to put the weights in.")) -> None:
     """Fetch model weights with huggingface_hub, for --engine transformers --model DIR."""

@@ -21,6 +21,8 @@ from rich.table import Table
 
 PROBE_TIMEOUT_S = 3.0
 INSTALL_HINT = "pip install 'dotsparse[transformers]'"
+EMBEDDED_DETAIL = ("PDF text layer + PyMuPDF's layout model + RapidOCR for scans, on the CPU; "
+                   "no GPU, no server, no download")
 
 
 @dataclass
@@ -102,7 +104,7 @@ def engine_statuses(torch: TorchStatus) -> list[EngineStatus]:
     engines = [EngineStatus("openai", True, "any OpenAI-compatible server (vLLM, SGLang)")]
     try:
         importlib.import_module("dotsparse.engines.embedded")
-        engines.append(EngineStatus("embedded", True, "PDF text layer, no model"))
+        engines.append(EngineStatus("embedded", True, EMBEDDED_DETAIL))
     except Exception as exc:  # noqa: BLE001 - missing module or a missing dependency of it
         engines.append(EngineStatus("embedded", False, f"{type(exc).__name__}: {exc}"))
     engines.append(_transformers_engine(torch))

@@ -256,3 +256,14 @@ def test_detect_lists_blocks_by_position_and_order_by_reading(tmp_path, server, 
         assert [r.split(" | ")[1] for r in rows] == [c["category"] for c in cells[mode]], md[mode]
         first = ", ".join(f"{v:.0f}" for v in cells[mode][0]["bbox_px"])
         assert first in rows[0] and "![Picture](images/" in md[mode]
+
+
+@pytest.mark.parametrize("command", [[], ["parse"], ["doctor"], ["prompts"], ["models", "download"]])
+def test_help_shows_no_value_placeholder_on_flags(command):
+    """Flags take no value: no `<bool>` (typer 0.29) or `BOOLEAN` after them, --help included."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0 and "--help" in result.output
+    assert "<bool>" not in result.output and "BOOLEAN" not in result.output
+    if command == ["parse"]:
+        flag_rows = [line for line in result.output.splitlines() if "--no-overlay" in line or "--quiet" in line]
+        assert len(flag_rows) == 2 and all("Also write" in r or "No progress" in r for r in flag_rows)
