@@ -267,3 +267,18 @@ def test_help_shows_no_value_placeholder_on_flags(command):
     if command == ["parse"]:
         flag_rows = [line for line in result.output.splitlines() if "--no-overlay" in line or "--quiet" in line]
         assert len(flag_rows) == 2 and all("Also write" in r or "No progress" in r for r in flag_rows)
+
+
+def test_a_scan_without_dpi_metadata_goes_to_the_server_at_its_own_size(tmp_path, server, validate):
+    from tests.support.docgen import render_page
+
+    page = PageSpec(612, 810, [Block("Text", (72, 72, 540, 200), "A scan with no dpi tag")])  # 1700x2250 at 200 dpi
+    server.add_doc(DocSpec(14, [page]))
+    path = tmp_path / "scan.png"
+    render_page(page, 200, doc_id=14).save(path)  # no dpi metadata
+    out = tmp_path / "o"
+    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
+    assert server.requests[0].image_size == (1708, 2240)  # was 2912x3864: ~3x the image tokens
+    cell = validate(out / "scan" / "scan.json")["pages"][0]["cells"][0]
+    assert cell["text"] == "A scan with no dpi tag"
+    assert all(abs(a - b) <= 2.0 for a, b in zip(cell["bbox_px"], (200, 200, 1500, 556)))
