@@ -14,6 +14,7 @@ from typing import List, Optional
 import typer
 import typer.core
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .config import RunConfig, api_key_from_env, servers_from
@@ -148,10 +149,10 @@ def parse(
 
         report = asyncio.run(run_session(config, stderr))
     except UsageError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except DotsparseError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     except KeyboardInterrupt:
         stderr.print("interrupted: finished pages are saved; run the same command again to resume")
@@ -195,7 +196,12 @@ def doctor(server: List[str] = typer.Option([], "--server", "-s", help="Also che
     """Report what this machine can run: engines, torch/CUDA/MPS, configured servers."""
     from .doctor import collect_report, render
 
-    render(collect_report(list(servers_from(server))), Console())
+    try:
+        servers = list(servers_from(server))
+    except UsageError as exc:
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    render(collect_report(servers), Console())
 
 
 @models_app.command("download", cls=_Command)
@@ -207,7 +213,7 @@ def models_download(name: str = typer.Argument(..., help="Hub id, e.g. rednote-h
     try:
         path = download_model(name, target)
     except DotsparseError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     typer.echo(str(path))
 
