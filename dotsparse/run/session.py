@@ -46,24 +46,28 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
 
 
 def summary_table(report: RunReport) -> Table:
-    """One column per page status, with run.json's `pages_by_status` counts."""
-    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left",
-                  caption=_caption(report), caption_justify="left")
-    table.add_column("documents")
-    for name in (*(s.value for s in PageStatus), "reused", "pages/s"):
-        table.add_column(name, justify="right")
+    """One column per page status, with run.json's `pages_by_status` counts; fits 80 columns."""
+    unreadable = f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""
+    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}: "
+                        f"{_count(report.documents, 'document')}{unreadable}, {_count(report.pages, 'page')}, "
+                        f"{report.pages_per_s:.2f} pages/s",
+                  title_justify="left", caption=_caption(report), caption_justify="left")
+    for name in (*(s.value for s in PageStatus), "reused"):
+        table.add_column(name, justify="right", no_wrap=True)
     counts = [report.pages_by_status.get(s.value, 0) for s in PageStatus]
-    cells = [f"[red]{n}[/red]" if n and not s.usable else str(n) for s, n in zip(PageStatus, counts)]
-    table.add_row(f"{report.documents}" + (f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""),
-                  *cells, str(report.pages_reused), f"{report.pages_per_s:.2f}")
+    table.add_row(*(f"[red]{n}[/red]" if n and not s.usable else str(n) for s, n in zip(PageStatus, counts)),
+                  str(report.pages_reused))
     return table
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _caption(report: RunReport) -> str:
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.pages_by_status.items())) or "none"
     fallbacks = ", ".join(f"{k} {v}" for k, v in report.fallbacks.items()) or "none"
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_s.items())
-    lines = [f"pages: {statuses}; retries {report.retries}; fallbacks: {fallbacks}",
+    lines = [f"retries {report.retries}; fallbacks: {fallbacks}",
              f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
              f"time per stage, summed over pages: {stages}"]
     if report.stopped_early:

@@ -9,8 +9,8 @@ from dotsparse.run.report import RunReport
 from dotsparse.run.session import summary_table
 
 
-def _rendered(report: RunReport) -> dict[str, str]:
-    console = Console(file=io.StringIO(), width=250, color_system=None)
+def _rendered(report: RunReport, width: int = 250) -> dict[str, str]:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     console.print(summary_table(report))
     text = console.file.getvalue()
     header = next(line for line in text.splitlines() if "┃" in line)
@@ -38,3 +38,10 @@ def test_statuses_with_no_pages_show_zero():
     report.add_page("d.pdf", PageResult(page=1, status=PageStatus.OK), reused=False)
     shown = _rendered(report)
     assert shown["ok"] == "1" and all(shown[s.value] == "0" for s in PageStatus if s is not PageStatus.OK)
+
+
+def test_every_header_is_whole_in_an_80_column_terminal():
+    report = RunReport(dotsparse_version="0", engine="embedded", model="pymupdf-layout+rapidocr", mode="layout")
+    report.add_page("d.pdf", PageResult(page=1, status=PageStatus.FAILED, error="x"), reused=False)
+    shown = _rendered(report, width=80)
+    assert list(shown) == [*(s.value for s in PageStatus), "reused"] and shown["failed"] == "1"
