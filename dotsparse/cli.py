@@ -90,7 +90,9 @@ def parse(
         "formulas: only formulas, as LaTeX. order: blocks in reading order with their index.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
-    dpi: float = typer.Option(200.0, help="Render resolution for PDF pages; images are upscaled to it."),
+    dpi: float = typer.Option(200.0, help=(
+        "Render resolution for PDF pages. Images keep their own pixels, except fine scans (brought down to it) "
+        "and images smaller than a page at this dpi (upscaled towards one).")),
     min_pixels: int = typer.Option(3136, help="Smallest image sent to the model (pixels)."),
     max_pixels: int = typer.Option(11_289_600, help="Largest image sent to the model (pixels)."),
     password: Optional[str] = typer.Option(None, help="Password for encrypted PDFs."),
