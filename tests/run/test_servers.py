@@ -50,7 +50,14 @@ def test_servers_from_a_file(tmp_path, servers, doc):
 
 def test_one_server_killed_mid_run_the_others_finish(tmp_path, servers, doc):
     victim = servers[0]
-    threading.Timer(0.25, victim.stop).start()
+    started = threading.Lock()
+
+    def stop_once_serving(no, key, prompt_name):  # after the start-up check, while pages are in flight
+        if started.acquire(blocking=False):
+            threading.Timer(0.05, victim.stop).start()
+        return None
+
+    victim.faults = stop_once_serving
     out = tmp_path / "o"
     assert parse(doc, "-o", out, *server_args(servers), "-j", 6).exit_code == 0
     assert [p["status"] for p in load_doc(out, "doc1")["pages"]] == ["ok"] * 8
