@@ -84,7 +84,12 @@ def api_key_from_env() -> Optional[str]:
 def servers_from(values: list[str]) -> tuple[str, ...]:
     """`--server` values: URLs, or `@file` / a path to a file with one URL per line; env as default."""
     urls: list[str] = []
-    for value in values or ([os.environ[SERVER_ENV]] if os.environ.get(SERVER_ENV) else []):
+    if not values and os.environ.get(SERVER_ENV):
+        try:
+            return servers_from([os.environ[SERVER_ENV]])
+        except UsageError as exc:
+            raise UsageError(f"${SERVER_ENV}: {exc.message}", hint=exc.hint) from None
+    for value in values:
         path = Path(value[1:] if value.startswith("@") else value)
         if not value.startswith(("http://", "https://")) and path.is_file():
             urls.extend(line.strip() for line in path.read_text().splitlines()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import RunConfig
@@ -28,7 +29,7 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
         raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
-    engine = build_engine(config, on_event=progress.log)
+    engine = build_engine(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
     try:
         await engine.start()
         pipeline = Pipeline(config, engine, prompt, progress)

@@ -190,3 +190,16 @@ def test_a_server_without_a_scheme_is_a_usage_error_with_the_corrected_form(tmp_
 def test_a_missing_server_file_is_a_usage_error(tmp_path, doc):
     result = parse(doc, "-o", tmp_path / "o", "--server", f"@{tmp_path / 'nope.txt'}")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_a_bad_server_in_the_environment_is_named_as_such(tmp_path, doc, monkeypatch):
+    monkeypatch.setenv("DOTSPARSE_SERVER", "gpu-box:8000/v1")
+    result = parse(doc, "-o", tmp_path / "o")
+    assert result.exit_code == 2 and "$DOTSPARSE_SERVER: --server 'gpu-box:8000/v1'" in result.output
+
+
+def test_served_model_names_are_shown_as_text_not_markup(tmp_path, doc):
+    with FakeDotsServer({1: simple_doc(1, 8)}, model_name="[/]dots[bold]") as odd:
+        result = parse(doc, "-o", tmp_path / "o", "--server", odd.url, "--model", "model", quiet=False)
+    assert result.exit_code == 0, result.output
+    assert "not among the models served ([/]dots[bold])" in result.output
