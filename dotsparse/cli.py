@@ -85,9 +85,9 @@ def parse(
     output: str = typer.Option("dotsparse-out", "-o", "--output",
                                help="Output folder, or [bold]-[/bold] for JSON Lines (one page per line) on stdout."),
     mode: Mode = typer.Option(Mode.LAYOUT, "--mode", "-m", help=(
-        "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories only. "
+        "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories, listed by position. "
         "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
-        "formulas: only formulas, as LaTeX. order: blocks in reading order with their index.")),
+        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
     dpi: float = typer.Option(200.0, help=(
