@@ -9,7 +9,7 @@ import asyncio
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 import typer.core
@@ -22,8 +22,7 @@ from .errors import DotsparseError, UsageError
 from .model import Mode
 
 
-
-def _no_flag_placeholder(params: list) -> list:
+def _no_flag_placeholder(params: list[Any]) -> list[Any]:
     # Typer 0.29 prints a `<bool>` type after every flag (--help included), as if it took a value.
     for param in params:
         if getattr(param, "is_flag", False) and param.metavar is None:
@@ -32,12 +31,12 @@ def _no_flag_placeholder(params: list) -> list:
 
 
 class _Command(typer.core.TyperCommand):
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+    def get_params(self, ctx: Any) -> list[Any]:
         return _no_flag_placeholder(super().get_params(ctx))
 
 
 class _Group(typer.core.TyperGroup):
-    def get_params(self, ctx):  # type: ignore[no-untyped-def]
+    def get_params(self, ctx: Any) -> list[Any]:
         return _no_flag_placeholder(super().get_params(ctx))
 
 
