@@ -1,11 +1,20 @@
-"""Markdown: every page in order, a page marker between pages, furniture optional."""
+"""Markdown: every page in order, a page marker between pages, furniture optional.
+
+Cell text is already safe Markdown (parse.safe_markdown) or sanitized one-line table HTML
+(parse.html); what this writer adds itself — LaTeX blocks and comments — it escapes for Markdown here.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import IO
 
 from ..model import FURNITURE, Category, Cell, CellFormat, PageResult
-from ..parse.html import clean_inline_html
+from ..parse.latex import has_math_delimiters
+
+_BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
+_LINK_OR_DEFINITION = re.compile(r"\](?=[(:])")
+_LINE_START_BRACKET = re.compile(r"^([ \t]*)\[", re.MULTILINE)
 
 
 def cell_markdown(cell: Cell) -> str:
@@ -15,15 +24,37 @@ def cell_markdown(cell: Cell) -> str:
     if cell.format is CellFormat.HTML:
         return text
     if cell.format is CellFormat.LATEX:
-        return f"$$\n{text}\n$$" if text else ""
+        if not text:
+            return ""
+        latex = latex_for_markdown(text)
+        return latex if has_math_delimiters(text) else f"$$\n{latex}\n$$"
     if cell.category is Category.FORMULA and cell.asset:
         return f"{text}\n\n![Formula]({cell.asset})" if text else f"![Formula]({cell.asset})"
-    return clean_inline_html(text)
+    return text
+
+
+def latex_for_markdown(latex: str) -> str:
+    """LaTeX that means the same to MathJax/KaTeX and holds nothing a Markdown renderer turns into markup:
+    `<` as `\\lt` (no HTML can start), no blank line (the math block cannot end early), `](`, `]:` and a
+    line-leading `[` split by an empty group `{}` (no link, image or link definition)."""
+    latex = latex.replace("<", "\\lt ")
+    latex = _BLANK_LINES.sub("", latex.replace("\r\n", "\n").replace("\r", "\n"))
+    latex = _LINK_OR_DEFINITION.sub("]{}", latex)
+    return _LINE_START_BRACKET.sub(r"\1{}[", latex)
+
+
+def comment(text: str) -> str:
+    """`<!-- text -->` that nothing in `text` (an error message, a file name) can end or break out of."""
+    body = " ".join(text.split())
+    while "--" in body:
+        body = body.replace("--", "- -")
+    body = body.replace("<", "&lt;").replace(">", "&gt;")
+    return f"<!-- {body} -->"
 
 
 def page_markdown(page: PageResult, furniture: bool = True) -> str:
     if not page.status.usable:
-        return f"<!-- page {page.page} {page.status.value}: {page.error or 'no answer'} -->"
+        return comment(f"page {page.page} {page.status.value}: {page.error or 'no answer'}")
     parts = [cell_markdown(c) for c in page.cells if furniture or c.category not in FURNITURE]
     return "\n\n".join(p for p in parts if p)
 
