@@ -86,3 +86,25 @@ def test_interpret_statuses_and_modes():
     assert failed.status is PageStatus.FAILED and failed.error
     text = interpret("hello " * 3 + "ab" * 500, None, "stop", GEOM, Mode.TEXT)
     assert text.looped and len(text.cells[0].text) < 100
+
+
+def test_unescaped_latex_is_restored_in_every_text_cell():
+    # Defect 4: `"\frac"`, `"\text"`, `"\beta"` in the JSON decode to form feed, tab, backspace + letters.
+    answer = ('[{"bbox": [0, 0, 100, 50], "category": "Text", "text": "so $\\frac{a}{b}$ and $\\text{x} \\beta$"},'
+              '{"bbox": [0, 50, 100, 90], "category": "List-item", "text": "- with $\\tau + \\nu$ here\\nnext line"},'
+              '{"bbox": [0, 90, 100, 120], "category": "Caption", "text": "Figure 1: \\beta decay"},'
+              '{"bbox": [0, 120, 100, 200], "category": "Table", "text": "<table><tr><td>$\\frac{1}{2}$</td></tr></table>"}]')
+    cells = interpret(answer, None, "stop", GEOM, Mode.LAYOUT).cells
+    assert cells[0].text == "so $\\frac{a}{b}$ and $\\text{x} \\beta$"
+    assert cells[1].text == "- with $\\tau + \\nu$ here\nnext line"  # a real newline outside math stays
+    assert cells[2].text == "Figure 1: \\beta decay"
+    assert "$\\frac{1}{2}$" in cells[3].text
+    assert not any(ch in c.text for c in cells for ch in "\f\b\t")
+
+
+def test_a_formula_cell_holding_two_formulas_keeps_its_delimiters():
+    # Defect 6: `$x$, $y$` used to become `x$, $y`.
+    cells, _ = build_cells([RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$x$, $y$"),
+                            RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$$a$$ and $$b$$"),
+                            RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="\\[ x^2 \\]")], GEOM)
+    assert [c.text for c in cells] == ["$x$, $y$", "$$a$$ and $$b$$", "x^2"]
