@@ -54,12 +54,17 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
         if not recovered.parsed:
             out.status = PageStatus.FAILED
             out.error = ("the answer is empty" if not (text or "").strip()
-                         else "the answer holds no layout JSON")
+                         else "the answer holds no layout JSON" if any(r.kind == "no_json_found" for r in out.repairs)
+                         else "no layout element could be recovered from the answer")
             return out
         blocks = [_raw_block(el) for el in recovered.elements]
     with_text = mode not in (Mode.DETECT, Mode.ORDER)
     cells, notes = build_cells(blocks, geometry, with_text=with_text)
     out.repairs.extend(notes)
+    if blocks and not cells:  # elements, yet not one usable: as good as no answer, so the ladder may retry
+        out.status = PageStatus.FAILED
+        out.error = "no usable layout element in the answer"
+        return out
     keep = _KEEP_ONLY.get(mode)
     out.cells = [c for c in cells if c.category is keep] if keep else cells
     return out

@@ -52,6 +52,9 @@ def recover_elements(answer: str) -> Recovered:
         out.elements = whole
     else:
         _scan_objects(text, out)
+        if not out.elements and out.parsed:  # JSON-like, yet not one element in it: a rejected answer
+            out.parsed = False
+            out.note("no_element_recovered")
     _drop_duplicates(out)
     _trim_element_loop(out)
     return out
@@ -60,7 +63,7 @@ def recover_elements(answer: str) -> Recovered:
 def _try_whole(text: str) -> list[dict] | None:
     try:
         value = json.loads(text, strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than any layout answer
         return None
     if isinstance(value, dict):
         for key in ("layout", "elements", "blocks", "layout_dets"):
@@ -123,7 +126,7 @@ def _decode_one(text: str, pos: int, out: Recovered) -> int:
     """Decode the object at `pos`; returns the position after it (or the end on truncation)."""
     try:
         obj, end = _DECODER.raw_decode(text, pos)
-    except ValueError:
+    except (ValueError, RecursionError):
         obj, end = _decode_with_fixes(text, pos, out)
     if isinstance(obj, dict):
         out.elements.append(obj)
