@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
 
 import lxml.html
 import nh3
@@ -37,10 +38,9 @@ def clean_table_html(html: str) -> tuple[str, bool]:
         escaped = f"<table>{escaped}</table>"
     try:
         fragments = lxml.html.fragments_fromstring(escaped)
-        tables = [f for f in fragments if not isinstance(f, str) and f.tag == "table"]
-        if not tables:
-            tables = [t for f in fragments if not isinstance(f, str) for t in f.iter("table")]
-        rebuilt = "".join(lxml.html.tostring(t, encoding="unicode") for t in tables) if tables else escaped
+        # Everything is kept, text around the table included: sanitizing decides what is markup.
+        rebuilt = "".join(html_escape(f, quote=False) if isinstance(f, str) else lxml.html.tostring(f, encoding="unicode")
+                          for f in fragments)
     except Exception:  # lxml raises a family of parser errors on junk; sanitizing alone still makes it safe
         rebuilt = escaped
     safe = nh3.clean(rebuilt, tags=TABLE_TAGS, attributes=TABLE_ATTRS, url_schemes=set(),

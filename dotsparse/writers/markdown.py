@@ -14,7 +14,10 @@ from ..parse.latex import has_math_delimiters
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
 _LINK_OR_DEFINITION = re.compile(r"\](?=[(:])")
-_LINE_START_BRACKET = re.compile(r"^([ \t]*)\[", re.MULTILINE)
+# A line starting like a Markdown block (fence, heading, list, quote, rule, link definition) would end the
+# math paragraph; `{}` in front is nothing to LaTeX and makes it a plain continuation line.
+_BLOCK_START = re.compile(r"^([ \t]*)(?=[`~#>*+=|\[-]|\d+[.)])", re.MULTILINE)
+_ENTITY_LIKE = re.compile(r"&(?=#?[a-zA-Z0-9]+;)")
 
 
 def cell_markdown(cell: Cell) -> str:
@@ -35,12 +38,13 @@ def cell_markdown(cell: Cell) -> str:
 
 def latex_for_markdown(latex: str) -> str:
     """LaTeX that means the same to MathJax/KaTeX and holds nothing a Markdown renderer turns into markup:
-    `<` as `\\lt` (no HTML can start), no blank line (the math block cannot end early), `](`, `]:` and a
-    line-leading `[` split by an empty group `{}` (no link, image or link definition)."""
-    latex = latex.replace("<", "\\lt ")
+    `<` as `\\lt` (no HTML can start), no blank line and no line that starts a Markdown block (the math
+    paragraph cannot end early), `](`, `]:` and an entity-like `&amp;` split by an empty group `{}` (no
+    link, image, link definition or character reference)."""
+    latex = _ENTITY_LIKE.sub("&{}", latex.replace("<", "\\lt "))
     latex = _BLANK_LINES.sub("", latex.replace("\r\n", "\n").replace("\r", "\n"))
     latex = _LINK_OR_DEFINITION.sub("]{}", latex)
-    return _LINE_START_BRACKET.sub(r"\1{}[", latex)
+    return _BLOCK_START.sub(r"\1{}", latex)
 
 
 def comment(text: str) -> str:
