@@ -9,7 +9,8 @@ as markup except what we emit ourselves:
 - code spans become `<code>` with escaped content, fenced blocks `<pre><code>` with escaped content
   (lines split only where Markdown splits them); stray backticks are escaped, so no renderer finds a
   code span or fence we did not open;
-- `](` and `]:` lose their meaning (`&#40;`, `&#58;`), so no link, image or link definition exists.
+- `](` and `]:` lose their meaning (`&#40;`, `&#58;`), so no link, image or link definition exists;
+  an attribute list (`{: onclick=...}`, Python-Markdown's attr_list) loses its `{` (`&#123;`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _INDENT = re.compile(r"^[ \t]+")
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _CODE_ESCAPES = set("\\`*_[]!")  # Markdown would act on these inside our inline <code>
+# Python-Markdown's attr_list (in "extra") turns `{: onclick=...}` into attributes: never let it start.
+_ATTR_LIST = re.compile(r"\{[ \t]*:|\{[^}\n]*=")
 
 
 def safe_markdown(text: str) -> str:
@@ -100,6 +103,9 @@ def _inline(text: str) -> str:
             else:
                 out.append("&lt;")
                 i += 1
+        elif ch == "{" and _ATTR_LIST.match(text, i):
+            out.append("&#123;")
+            i += 1
         elif ch == "]" and i + 1 < n and text[i + 1] in "(:":
             out.append("]&#40;" if text[i + 1] == "(" else "]&#58;")
             i += 2
