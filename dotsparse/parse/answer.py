@@ -7,6 +7,8 @@ from typing import Optional
 
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
+from .latex import restore_inline_latex_escapes
+from .safe_markdown import safe_markdown
 from .repair import recover_elements
 from ..repetition import trim_repetition
 
@@ -87,6 +89,10 @@ def _plain_text(text: Optional[str], blocks: Optional[list[RawBlock]], geometry:
     body, looped = trim_repetition(body)
     if looped:
         out.repairs.append(Repair(kind="repetition_trimmed"))
+    body, restored = restore_inline_latex_escapes(body)
+    if restored:
+        out.repairs.append(Repair(kind="latex_escape_restored", detail=", ".join(restored)))
+    body = safe_markdown(body)  # the same safe text in the JSON and the Markdown, as for layout cells
     region = box or Box(x1=0, y1=0, x2=geometry.width_px, y2=geometry.height_px)
     out.cells = [Cell(order=0, category=Category.TEXT, text=body,
                       format=CellFormat.MARKDOWN if body else CellFormat.NONE,

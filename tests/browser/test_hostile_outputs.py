@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -42,7 +43,10 @@ CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?')
 
 
 def _run(*args) -> None:
-    result = CliRunner().invoke(app, ["parse", *map(str, args), "--dpi", "50", "--quiet"], catch_exceptions=False)
+    """The CLI in a thread of its own: Playwright's sync API keeps an event loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(CliRunner().invoke, app, ["parse", *map(str, args), "--dpi", "50", "--quiet"],
+                             catch_exceptions=False).result()
     assert result.exit_code in (0, 1, 3), result.output  # hostile pages may fail; they must not crash the run
 
 
@@ -59,6 +63,11 @@ def outputs(tmp_path_factory) -> Path:
         pdf = make_pdf(tmp / "answers.pdf", spec)
         server.faults = lambda no, key, prompt_name: Fault.answer(answers[key[1]]) if key else None
         _run(pdf, "-o", out, "--server", server.url, "--fallback", "none", "-j", 4)
+        text_spec = simple_doc(43, 4)
+        server.add_doc(text_spec)
+        plain = make_pdf(tmp / "text_mode.pdf", text_spec)
+        server.faults = lambda no, key, prompt_name: Fault.answer("\n\n".join(answers[key[1]::4])) if key else None
+        _run(plain, "-o", out, "--server", server.url, "--mode", "text", "--fallback", "none")
         named = make_pdf(tmp / "x--><img src=x onerror=__pwned('filename')>.pdf", simple_doc(42, 2))
         server.add_doc(simple_doc(42, 2))
         server.faults = lambda no, key, prompt_name: Fault.hang(2) if key == (42, 1) else None
@@ -90,7 +99,7 @@ def _pages(out: Path) -> dict[str, str]:
 
 def test_outputs_hold_every_hostile_input(outputs):
     docs = {p.stem for p in outputs.glob("*/*.json")}
-    assert {"answers", "hostile0", "hostile4"} <= docs and len(docs) == 7
+    assert {"answers", "text_mode", "hostile0", "hostile4"} <= docs and len(docs) == 8
     answers = json.loads((outputs / "answers" / "answers.json").read_text())
     assert len(answers["pages"]) >= 50
     tables = list((outputs / "answers" / "tables").glob("*.html"))

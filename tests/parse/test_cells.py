@@ -108,3 +108,8 @@ def test_a_formula_cell_holding_two_formulas_keeps_its_delimiters():
                             RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$$a$$ and $$b$$"),
                             RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="\\[ x^2 \\]")], GEOM)
     assert [c.text for c in cells] == ["$x$, $y$", "$$a$$ and $$b$$", "x^2"]
+
+
+def test_text_mode_answers_are_made_safe_like_layout_cells():
+    found = interpret("ratio <LLN and <script>x()</script> \x0crac", None, "stop", GEOM, Mode.TEXT)
+    assert found.cells[0].text == "ratio &lt;LLN and &lt;script>x()&lt;/script> \\frac"
