@@ -7,8 +7,8 @@ as markup except what we emit ourselves:
 - `<` is written `&lt;` unless it opens an allowed formatting tag without attributes (`<sup>`, `</b>`),
   so no raw HTML, comment or autolink exists; text that looks like a tag (`<LLN with ...`) is kept;
 - code spans become `<code>` with escaped content, fenced blocks `<pre><code>` with escaped content
-  (lines split only where Markdown splits them); stray backticks are escaped, so no renderer finds a
-  code span or fence we did not open;
+  (lines split only where Markdown splits them); stray backticks and tilde runs are escaped, so no
+  renderer finds a code span or fence we did not open, even inside a list item or quote;
 - `](` and `]:` lose their meaning (`&#40;`, `&#58;`), so no link, image or link definition exists;
   an attribute list (`{: onclick=...}`, Python-Markdown's attr_list) loses its `{` (`&#123;`).
 """
@@ -78,9 +78,14 @@ def _fence_body(lines: list[str], i: int, fence: str) -> tuple[list[str], int]:
 
 def _prose(text: str) -> str:
     """Prose: indentation capped (no indented code block shows our entities literally), inline made safe."""
-    lines = [_INDENT.sub(lambda m: " " * min(3, len(m.group(0).expandtabs(4))), line) for line in text.split("\n")]
-    paragraphs = re.split(r"(\n[ \t]*\n)", "\n".join(lines))
-    return "".join(p if i % 2 else _inline(p) for i, p in enumerate(paragraphs))
+    paragraphs = re.split(r"(\n[ \t]*\n)", "\n".join(_cap_indent(line) for line in text.split("\n")))
+    inline = "".join(p if i % 2 else _inline(p) for i, p in enumerate(paragraphs))
+    # A dropped stray tag may have moved indentation to the start of a line: cap it again.
+    return "\n".join(_cap_indent(line) for line in inline.split("\n"))
+
+
+def _cap_indent(line: str) -> str:
+    return _INDENT.sub(lambda m: " " * min(3, len(m.group(0).expandtabs(4))), line)
 
 
 def _inline(text: str) -> str:
@@ -95,6 +100,9 @@ def _inline(text: str) -> str:
             i += 2
         elif ch == "`":
             i = _code_span(text, i, out)
+        elif ch == "~" and text.startswith("~~~", i):  # a fence in a list item or quote: never opened
+            out.append("\\~")
+            i += 1
         elif ch == "<":
             m = _TAG.match(text, i)
             if m:

@@ -1,8 +1,11 @@
 """Markdown cell text made safe by construction: nothing is markup except what we emit, nothing is lost."""
 
+import re
+
 import lxml.html
 import markdown
 import pytest
+from hypothesis import given, settings, strategies as st
 from markdown_it import MarkdownIt
 
 from dotsparse.parse.safe_markdown import safe_markdown
@@ -69,3 +72,24 @@ def test_fenced_code_becomes_our_own_pre_block_with_every_line_kept():
 def test_plain_text_is_untouched():
     for text in ("A plain sentence, with (parentheses) and 50% & more.", "- item\n- item two", "# Title"):
         assert safe_markdown(text) == text
+
+
+ANY_TEXT = st.text(st.sampled_from(list("ab <>/`~[]()!*_#&;:={}\"'\\-|\n\t\u2028\x85\r")), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(ANY_TEXT, st.lists(st.sampled_from(["<b>", "</b>", "<sup>", "`", "```", "~~~", "\n", "](", "[x]",
+                                                     "<img src=x onerror=y()>", "{: onclick=y() }", "&#60;",
+                                                     "    ", "- ", "> ", "<!--", "-->", "\\"]), max_size=12)
+                 .map("".join)))
+def test_whatever_the_text_no_renderer_finds_markup_we_did_not_allow(text):
+    allowed = {"div", "p", "pre", "code", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "em", "strong",
+               "blockquote", "hr", "br", "b", "i", "u", "sup", "sub", "s", "del", "mark", "span", "dl", "dt", "dd",
+               "table", "thead", "tbody", "tr", "th", "td"}  # Python-Markdown extra's pipe tables
+    for rendered in both(text):
+        for el in lxml.html.fragment_fromstring(rendered or "<p></p>", create_parent="div").iter():
+            assert isinstance(el.tag, str) and el.tag in allowed, (text, rendered)
+            attrs = dict(el.attrib)
+            if el.tag in ("td", "th") and re.fullmatch(r"text-align: (left|right|center);", attrs.get("style", "")):
+                attrs.pop("style")
+            assert set(attrs) <= ({"start"} if el.tag == "ol" else set()), (text, rendered)
