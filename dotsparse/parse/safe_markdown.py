@@ -24,6 +24,7 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _INDENT = re.compile(r"^[ \t]+")
+_SPECIAL = re.compile(r"[\\`<~\]{]")
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _CODE_ESCAPES = set("\\`*_[]!")  # Markdown would act on these inside our inline <code>
 # Python-Markdown's attr_list (in "extra") turns `{: onclick=...}` into attributes: never let it start.
@@ -93,6 +94,12 @@ def _inline(text: str) -> str:
     open_tags: list[str] = []
     i, n = 0, len(text)
     while i < n:
+        special = _SPECIAL.search(text, i)  # ordinary text is copied in one piece
+        if special is None:
+            out.append(text[i:])
+            break
+        out.append(text[i:special.start()])
+        i = special.start()
         ch = text[i]
         if ch == "\\" and i + 1 < n and text[i + 1] in _PUNCT:
             nxt = text[i + 1]

@@ -96,3 +96,16 @@ def test_a_step_that_raises_counts_its_attempts():
     engine = Scripted(EngineAnswer(text="", finish_reason="stop"), failing)
     page = produce(ladder_for(engine, steps=("rescale",)))
     assert page.status is PageStatus.FAILED and page.usage.attempts == 4
+
+
+def test_a_page_failing_after_retries_records_every_attempt(tmp_path, server, make_doc):
+    # Issue 10: such pages were recorded as 1 attempt.
+    from tests.run.conftest import load_doc, parse
+    from tests.support.fake_server import Fault
+
+    path, _ = make_doc(doc_id=9, pages=1)
+    server.set_fault_for((9, 0), Fault.status(500))
+    out = tmp_path / "o"
+    assert parse(path, "-o", out, "--server", server.url, "--max-retries", 2).exit_code == 1
+    page = load_doc(out, "doc9")["pages"][0]
+    assert page["status"] == "failed" and page["usage"]["attempts"] == 3 == len(server.requests)
