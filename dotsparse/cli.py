@@ -1,11 +1,13 @@
 """The `dotsparse` command: flags → RunConfig → run → exit code. The only module that exits.
 
-Exit codes: 0 every page ok, 1 some pages or files failed, 2 usage error.
+Exit codes: 0 every page ok and accounted for, 1 some pages or files failed (or anything is unaccounted
+for), 2 usage error (incl. an output folder in use by another run), 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -13,10 +15,11 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .config import RunConfig, api_key_from_env, servers_from
-from .errors import DotsparseError, UsageError
+from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
 from .model import Mode
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
@@ -127,14 +130,23 @@ def parse(
 
         report = asyncio.run(run_session(config, stderr))
     except UsageError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2)
     except DotsparseError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1)
-    except KeyboardInterrupt:
-        stderr.print("interrupted: finished pages are saved; run the same command again to resume")
-        raise typer.Exit(130)
+    except KeyboardInterrupt as exc:
+        name = str(exc) if str(exc) in EXIT_BY_SIGNAL else "SIGINT"
+        stderr.print(f"interrupted ({name}): finished pages are saved; run the same command again to resume")
+        raise typer.Exit(EXIT_BY_SIGNAL[name])
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("DOTSPARSE_DEBUG"):
+            raise
+        stderr.print(f"[red]internal error:[/red] {escape(f'{type(exc).__name__}: {exc}')} "
+                     "(set DOTSPARSE_DEBUG=1 for the traceback, and please report it)", highlight=False)
+        raise typer.Exit(1)
+    if report.interrupted:
+        raise typer.Exit(EXIT_BY_SIGNAL.get(report.interrupted, 130))
     raise typer.Exit(0 if report.all_ok else 1)
 
 

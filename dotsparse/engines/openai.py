@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -111,8 +112,15 @@ class OpenAIEngine:
                     attempts += 1
                     endpoint = await self.pool.acquire()
                     answer = await self._post(endpoint, payload)
-        except _Retryable as exc:
-            answer = await self._after_servers_died(exc, payload)
+        except EngineError as exc:
+            exc.attempts = attempts  # type: ignore[attr-defined]  # a page failed after retries says so
+            if not isinstance(exc, _Retryable):
+                raise
+            try:
+                answer = await self._after_servers_died(exc, payload)
+            except EngineError as final:
+                final.attempts = attempts + getattr(final, "attempts", 0)  # type: ignore[attr-defined]
+                raise
             attempts += answer.attempts
         answer.attempts = attempts
         answer.elapsed_s = time.monotonic() - started
@@ -136,6 +144,7 @@ class OpenAIEngine:
                 continue
             answer.attempts = attempts
             return answer
+        exc.attempts = attempts  # type: ignore[attr-defined]
         raise exc
 
     async def _post(self, endpoint: Endpoint, payload: _Body) -> EngineAnswer:
@@ -143,8 +152,15 @@ class OpenAIEngine:
         connection_failure = False
         try:
             try:
-                resp = await self._client.post(f"{endpoint.url}/chat/completions", content=payload.stream(),
-                                               headers={**_JSON, "Content-Length": str(payload.length)})
+                # --timeout bounds the whole answer: a server trickling a byte every few seconds never
+                # trips a per-read timeout, so the request as a whole gets a deadline.
+                resp = await asyncio.wait_for(
+                    self._client.post(f"{endpoint.url}/chat/completions", content=payload.stream(),
+                                      headers={**_JSON, "Content-Length": str(payload.length)}),
+                    timeout=self.options.timeout)
+            except asyncio.TimeoutError as exc:
+                raise _Retryable(f"{endpoint.url}: no complete answer within {self.options.timeout:g}s "
+                                 "(--timeout)") from exc
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                     httpx.WriteError, httpx.PoolTimeout) as exc:
                 connection_failure = True

@@ -23,7 +23,7 @@ from ..parse.answer import interpret
 from ..prompts import grounding_prompt, load_prompt
 from ..sent_image import SentImage
 from ..sizing import smart_resize
-from .page import PageJob, build_request, result_from_answer
+from .page import PageJob, build_request, parse_answer
 
 LAYOUT_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
 BOX_CONCURRENCY = 8
@@ -70,7 +70,7 @@ class FallbackLadder:
 
     async def _attempt(self, job: PageJob) -> PageResult:
         answer = await self.engine.infer(build_request(job))
-        return result_from_answer(job, answer, time.monotonic())
+        return await parse_answer(job, answer)
 
     async def _step_rescale(self, job: PageJob) -> PageResult:
         g = job.geometry
@@ -84,7 +84,8 @@ class FallbackLadder:
     async def _step_boxes(self, job: PageJob) -> PageResult:
         detect = replace(job, mode=Mode.DETECT, prompt=load_prompt("layout_only"))
         answer = await self.engine.infer(build_request(detect))
-        found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.DETECT)
+        found = await asyncio.to_thread(interpret, answer.text, answer.blocks, answer.finish_reason, job.geometry,
+                                        Mode.DETECT)
         if found.status is PageStatus.FAILED or not found.cells:
             raise RuntimeError(f"layout detection gave nothing usable ({found.error or 'no blocks'})")
         base = load_prompt("grounding_ocr")
@@ -101,8 +102,8 @@ class FallbackLadder:
                             truncated=got.truncated)
 
         blocks = await asyncio.gather(*(read(c) for c in found.cells if c.bbox_px))
-        return result_from_answer(job, EngineAnswer(blocks=list(blocks), finish_reason="stop",
-                                                     attempts=1 + len(blocks)), time.monotonic())
+        return await parse_answer(job, EngineAnswer(blocks=list(blocks), finish_reason="stop",
+                                                    attempts=1 + len(blocks)))
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
@@ -111,7 +112,7 @@ class FallbackLadder:
             self._embedded = EmbeddedEngine(workers=1, ocr=self.config.ocr)
             await self._embedded.start()
         answer = await self._embedded.infer(build_request(job))
-        return result_from_answer(job, answer, time.monotonic())
+        return await parse_answer(job, answer)
 
     async def aclose(self) -> None:
         if self._embedded is not None:

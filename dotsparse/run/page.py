@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -54,10 +56,23 @@ def build_request(job: PageJob) -> EngineRequest:
                          sampling=job.sampling)
 
 
+async def parse_answer(job: PageJob, answer: EngineAnswer) -> PageResult:
+    """`result_from_answer` off the event loop: a long answer must not stall the requests of other pages."""
+    return await asyncio.to_thread(result_from_answer, job, answer, time.monotonic())
+
+
 def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float) -> PageResult:
-    found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, job.mode, job.box_px)
-    result = PageResult(page=job.page_no, status=found.status, error=found.error, geometry=job.geometry,
-                        repairs=found.repairs, cells=found.cells,
+    repairs = _valid_unicode(answer)
+    try:
+        found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, job.mode, job.box_px)
+    except Exception as exc:  # a parser bug fails this page, named as the parse stage
+        raise DotsparseError(f"cannot parse the answer ({type(exc).__name__}: {exc})", page=job.page_no,
+                             stage="parse") from exc
+    status = found.status
+    if repairs and status is PageStatus.OK:
+        status = PageStatus.REPAIRED
+    result = PageResult(page=job.page_no, status=status, error=found.error, geometry=job.geometry,
+                        repairs=repairs + found.repairs, cells=found.cells,
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
                                           finish_reason=answer.finish_reason, endpoint=answer.endpoint))
@@ -69,10 +84,26 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
     return result
 
 
+def _valid_unicode(answer: EngineAnswer) -> list[Repair]:
+    """Lone UTF-16 surrogates (a math letter cut at the token limit: "\\ud835") cannot be written as UTF-8."""
+    count = 0
+    if answer.text and _SURROGATE.search(answer.text):
+        answer.text, count = _SURROGATE.subn("\ufffd", answer.text)
+    for block in answer.blocks or []:
+        if block.text and _SURROGATE.search(block.text):
+            block.text, n = _SURROGATE.subn("\ufffd", block.text)
+            count += n
+    return [Repair(kind="invalid_unicode", detail=f"{count} lone surrogate(s) replaced by U+FFFD")] if count else []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageStatus.FAILED) -> PageResult:
     message = str(error) if isinstance(error, DotsparseError) else f"{type(error).__name__}: {error}"
+    attempts = getattr(error, "attempts", None) or 1  # a page failed after retries says how many were made
     return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
-                      timings={"render_s": job.render_s})
+                      usage=EngineUsage(attempts=attempts), timings={"render_s": job.render_s})
 
 
 def _wants_crop(cell: Cell) -> bool:
