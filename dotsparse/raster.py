@@ -135,6 +135,11 @@ def _open_pdf(path: Path, password: Optional[str]) -> pymupdf.Document:
     except Exception as exc:  # PyMuPDF raises FileDataError, RuntimeError, ... for broken files
         raise SourceError(f"not a readable PDF ({exc})", source=where, stage="open",
                           hint="check the file is a complete PDF; re-download or repair it") from exc
+    if not doc.is_pdf:  # MuPDF sniffs the content: an HTML error page saved as .pdf opens as HTML
+        kind = doc.metadata.get("format") if doc.metadata else None
+        doc.close()
+        raise SourceError(f"not a readable PDF (the content is {kind or 'another format'})", source=where,
+                          stage="open", hint="re-download it: this is often a saved error page")
     if doc.needs_pass:
         if password is None:
             doc.close()
@@ -179,9 +184,9 @@ def _check_pixels(img: Image.Image, path: Path, index: int) -> None:
     width, height = img.size
     if width * height <= PIXEL_LIMIT:
         return
-    if img.format == "JPEG":
-        scale = (PIXEL_LIMIT / (width * height)) ** 0.5
-        img.draft(img.mode, (max(1, int(width * scale)), max(1, int(height * scale))))
+    reduce = next((k for k in (2, 4, 8) if -(-width // k) * -(-height // k) <= PIXEL_LIMIT), None)
+    if img.format == "JPEG" and reduce:
+        img.draft(img.mode, (-(-width // reduce), -(-height // reduce)))  # the decoder's own 1/k scaling
         if img.size[0] * img.size[1] <= PIXEL_LIMIT:
             dpi = _image_dpi(img)
             img.info["dpi"] = (dpi * img.size[0] / width, dpi * img.size[1] / height)
