@@ -26,7 +26,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr.")
 models_app = typer.Typer(no_args_is_help=True, help="Manage local model weights.")
 app.add_typer(models_app, name="models")
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # one message, one line: logs are grepped
 
 
 class EngineName(str, Enum):

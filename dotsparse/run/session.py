@@ -69,9 +69,9 @@ async def _run(config: RunConfig, prompt: str, found: Discovery, console: Consol
 
 def prepare_output(out: Path) -> Path:
     """OUT exists as a folder we can write, or a usage error says why (exit 2), before any work."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"-o {display(out)}: exists and is not a folder", hint="give a folder, or - for stdout")
     try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"-o {display(out)}: exists and is not a folder", hint="give a folder, or - for stdout")
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"-o {display(out)}: cannot create the output folder ({exc.strerror})") from None
