@@ -62,17 +62,21 @@ async def parse_answer(job: PageJob, answer: EngineAnswer) -> PageResult:
 
 
 def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float) -> PageResult:
-    repairs = _valid_unicode(answer)
+    replaced = _valid_unicode(answer)
     try:
         found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, job.mode, job.box_px)
     except Exception as exc:  # a parser bug fails this page, named as the parse stage
         raise DotsparseError(f"cannot parse the answer ({type(exc).__name__}: {exc})", page=job.page_no,
                              stage="parse") from exc
+    cells, more = _valid_cells(found.cells)
+    replaced += more
+    repairs = [Repair(kind="invalid_unicode", detail=f"{replaced} lone surrogate(s) replaced by U+FFFD")
+               ] if replaced else []
     status = found.status
     if repairs and status is PageStatus.OK:
         status = PageStatus.REPAIRED
     result = PageResult(page=job.page_no, status=status, error=found.error, geometry=job.geometry,
-                        repairs=repairs + found.repairs, cells=found.cells,
+                        repairs=found.repairs + repairs, cells=cells,
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
                                           finish_reason=answer.finish_reason, endpoint=answer.endpoint))
@@ -84,7 +88,7 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
     return result
 
 
-def _valid_unicode(answer: EngineAnswer) -> list[Repair]:
+def _valid_unicode(answer: EngineAnswer) -> int:
     """Lone UTF-16 surrogates (a math letter cut at the token limit: "\\ud835") cannot be written as UTF-8."""
     count = 0
     if answer.text and _SURROGATE.search(answer.text):
@@ -93,7 +97,18 @@ def _valid_unicode(answer: EngineAnswer) -> list[Repair]:
         if block.text and _SURROGATE.search(block.text):
             block.text, n = _SURROGATE.subn("\ufffd", block.text)
             count += n
-    return [Repair(kind="invalid_unicode", detail=f"{count} lone surrogate(s) replaced by U+FFFD")] if count else []
+    return count
+
+
+def _valid_cells(cells: list[Cell]) -> tuple[list[Cell], int]:
+    """The same for escapes inside the answer's JSON (`"\\ud835"` as six characters), decoded by the parser."""
+    count, out = 0, []
+    for cell in cells:
+        if _SURROGATE.search(cell.text):
+            text, n = _SURROGATE.subn("\ufffd", cell.text)
+            cell, count = cell.model_copy(update={"text": text}), count + n
+        out.append(cell)
+    return out, count
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
