@@ -7,15 +7,19 @@ files get the mode the user's umask gives, not mkstemp's 0600.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
 import tempfile
 import threading
+import time
 import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator, TypeVar
+
+T = TypeVar("T")
 
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -84,7 +88,7 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
     """Write to a temp file beside `path`, then rename over it; on error the temp file is removed."""
     ensure_dir(path.parent)
     check_confined(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".part", dir=path.parent)
+    fd, tmp = when_fds_free(tempfile.mkstemp, prefix=f".{path.name[:40]}.", suffix=".part", dir=path.parent)
     try:
         os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
@@ -96,6 +100,18 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
         except FileNotFoundError:
             pass
         raise
+
+
+def when_fds_free(fn: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Call `fn`, waiting out a moment of too many open files (EMFILE: `ulimit -n` reached by pages in flight)."""
+    for wait in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0):
+        try:
+            return fn(*args, **kwargs)
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE):
+                raise
+        time.sleep(wait)
+    return fn(*args, **kwargs)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -111,7 +127,7 @@ def atomic_write_text(path: Path, text: str) -> None:
 def read_confined_text(path: Path) -> str:
     """Read a file we wrote ourselves (resume records), refusing links planted in the output folder."""
     check_confined(path)
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fd = when_fds_free(os.open, path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "r", encoding="utf-8") as fh:
         return fh.read()
 

@@ -26,7 +26,7 @@ from ..discover import Discovery, PageSelection, Source
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
-from ..fileio import check_confined, display
+from ..fileio import check_confined, display, when_fds_free
 from ..memory import return_free_memory
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
@@ -177,8 +177,8 @@ class Pipeline:
                 for folder in ("tables", "formulas", "images", "overlay", ".dotsparse/pages"):
                     check_confined(paths.root / folder, leaf_may_be_file=False)
             source = self._openable(found)
-            sha = await loop.run_in_executor(self._work, file_sha256, source.path)
-            opened = await loop.run_in_executor(self._mupdf, OpenSource, source, self.config.password)
+            sha = await loop.run_in_executor(self._work, when_fds_free, file_sha256, source.path)
+            opened = await loop.run_in_executor(self._mupdf, when_fds_free, OpenSource, source, self.config.password)
         except Exception as exc:
             self._file_failed(found, entry, stage_error(exc, "open", name))
             return

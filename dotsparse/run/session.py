@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import RunConfig
@@ -41,8 +42,10 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         report = await _run(config, prompt, found, console)
         if out is not None:
             _write_report(out, report, console)
+    if report.stopped_early and config.quiet:  # --quiet hides log lines, never why a run stopped
+        console.print(f"[red]error:[/red] stopped early: {escape(report.stopped_early)}", highlight=False)
     if report.unaccounted:
-        listed = "\n  ".join(report.unaccounted[:20])
+        listed = "\n  ".join(map(escape, report.unaccounted[:20]))
         more = f"\n  ... and {len(report.unaccounted) - 20} more (run.json lists them)" if len(report.unaccounted) > 20 else ""
         console.print(f"[red]error:[/red] not everything is accounted for:\n  {listed}{more}", highlight=False,
                       markup=True)
