@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
+from rich.markup import escape
+
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source
@@ -140,21 +142,22 @@ class Pipeline:
     def _stop(self, reason: str) -> None:
         if not self.report.stopped_early:
             self.report.stopped_early = reason
-            self.progress.log(f"[red]{reason}: no new pages are started[/red]")
+            if not self.report.interrupted:  # the signal handler has said it in one line already
+                self.progress.log(f"[red]{escape(reason)}; no new pages are started[/red]")
 
     def _note_discovery(self, found: Discovery) -> None:
         self.report.skipped_files = len(found.skipped)
         self.report.skipped = [SkippedFile(path=display(p), reason=why) for p, why in found.skipped]
         self.report.missing_inputs = [display(m) for m in found.missing]
         for item in self.report.missing_inputs:
-            self.progress.log(f"[red]{item}: no such file, folder or matching glob[/red]")
+            self.progress.log(f"[red]{escape(item)}: no such file, folder or matching glob[/red]")
         for path, why in found.unreadable:  # inputs that exist and cannot be read: failed as a whole
             entry = self.ledger.add(display(path))
             self._record_file_failure(entry, f"{entry.source}: {why}", "open")
         if found.skipped:
             names = ", ".join(f"{s.path} ({s.reason})" for s in self.report.skipped[:5])
             more = f" and {len(found.skipped) - 5} more (listed in run.json)" if len(found.skipped) > 5 else ""
-            self.progress.log(f"skipped {len(found.skipped)} file(s): {names}{more}")
+            self.progress.log(escape(f"skipped {len(found.skipped)} file(s): {names}{more}"))
 
     def _openable(self, source: Source) -> Source:
         """PyMuPDF cannot open a name that is not valid UTF-8: such a file is opened through a link."""
@@ -294,8 +297,8 @@ class Pipeline:
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
             result = await self._answer(doc, job)
-            if result.error and not result.status.usable:
-                self.progress.log(f"[red]{result.error}[/red]")
+            if result.error and not result.status.usable and not self.report.interrupted:
+                self.progress.log(f"[red]{escape(result.error)}[/red]")
             await self._commit(doc, result, job)
         finally:
             self._slots.release()
@@ -367,13 +370,19 @@ class Pipeline:
 
     def _commit_failed(self, doc: DocJob, result: PageResult, exc: BaseException, stage: str) -> PageResult:
         error = stage_error(exc, stage, doc.name, result.page)
-        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-            self._stop(f"disk full ({display(exc.filename or self.config.output)}): pages done so far are kept; "
-                       "free some space and run the same command again to resume")
-        self.progress.log(f"[red]{error}[/red]")
+        if not self._disk_full(exc):
+            self.progress.log(f"[red]{escape(error)}[/red]")
         if not result.status.usable and result.error:
             error = f"{result.error}; {error}"
         return result.model_copy(update={"status": PageStatus.FAILED, "error": error})
+
+    def _disk_full(self, exc: BaseException) -> bool:
+        """Stop the run on the first ENOSPC, saying so once; later ones are only recorded on their pages."""
+        if not (isinstance(exc, OSError) and exc.errno in DISK_FULL):
+            return False
+        self._stop(f"disk full ({exc.strerror} under {display(self.config.output)}): pages done so far are kept; "
+                   "free some space and run the same command again to resume")
+        return True
 
     def _emit(self, doc: Optional[DocJob], line: str, entry: Optional[Entry] = None) -> None:
         if not self._stdout_open:
@@ -421,11 +430,9 @@ class Pipeline:
                 self.report.documents_written += 1
             except Exception as exc:
                 error = stage_error(exc, "assembly", doc.name)
-                if isinstance(exc, OSError) and exc.errno in DISK_FULL:
-                    self._stop("disk full: pages done so far are kept; free some space and run the same "
-                               "command again to resume")
                 self.report.failed_files.append(FileError(source=doc.name, error=error))
-                self.progress.log(f"[red]{error}[/red]")
+                if not self._disk_full(exc):
+                    self.progress.log(f"[red]{escape(error)}[/red]")
         else:
             self.report.documents_written += 1
         if doc.failed:
@@ -456,7 +463,7 @@ class Pipeline:
     def _record_file_failure(self, entry: Entry, message: str, stage: str) -> None:
         entry.file_error = message
         self.report.failed_files.append(FileError(source=entry.source, error=message))
-        self.progress.log(f"[red]{message}[/red]")
+        self.progress.log(f"[red]{escape(message)}[/red]")
         if self.config.to_stdout:  # a file that fails as a whole is a line too: nothing vanishes from the stream
             self._emit(None, json.dumps({"source": entry.source, "status": "failed", "error": message,
                                          "stage": stage}, ensure_ascii=False), entry)
