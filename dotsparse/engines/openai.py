@@ -51,8 +51,8 @@ class OpenAIEngine:
         self.model = options.model or "model"
         headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else {}
         timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
-        limits = httpx.Limits(max_connections=options.concurrency + 8,
-                              max_keepalive_connections=options.concurrency + 8)
+        connections = _connection_budget(options.concurrency + 8)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._client = httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits)
         self.pool = EndpointPool(list(options.servers), self._probe, options.unavailable_timeout, on_event)
 
@@ -176,6 +176,19 @@ class OpenAIEngine:
     async def aclose(self) -> None:
         self.pool.close()
         await self._client.aclose()
+
+
+def _connection_budget(wanted: int) -> int:
+    """Connections that leave half the file descriptors (`ulimit -n`) to the files pages are written to."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(2, min(wanted, (soft - 16) // 2))
 
 
 def _read_response(endpoint: Endpoint, resp: httpx.Response) -> EngineAnswer:
