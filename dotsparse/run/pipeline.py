@@ -152,6 +152,7 @@ class Pipeline:
         for item in self.report.missing_inputs:
             self.progress.log(f"[red]{escape(item)}: no such file, folder or matching glob[/red]")
         for path, why in found.unreadable:  # inputs that exist and cannot be read: failed as a whole
+            self.report.documents += 1
             entry = self.ledger.add(display(path))
             self._record_file_failure(entry, f"{entry.source}: {why}", "open")
         if found.skipped:
