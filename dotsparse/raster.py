@@ -109,8 +109,8 @@ class OpenSource:
 
     def _frame(self, index: int) -> Image.Image:
         assert self._img is not None
-        if index:
-            self._img.seek(index)
+        self._img.seek(index)
+        if index:  # frame 1 was checked when the file was opened
             _check_pixels(self._img, self.source.path, index)
         return self._img
 
