@@ -107,3 +107,19 @@ def test_signal_keeps_pages_writes_run_json_and_rerun_completes(tmp_path, server
     run = load_run(out)
     assert run["pages_by_status"] == {"ok": 24} and run["pages_reused"] >= 3
     assert len(server.requests) == 24 - run["pages_reused"]
+
+
+def test_server_path_loads_no_onnxruntime_and_writes_nothing_under_home(tmp_path, server, make_doc):
+    path, _ = make_doc(doc_id=111, pages=1)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    code = ("import sys; from dotsparse.cli import main; sys.argv = ['dotsparse', *sys.argv[1:]]\n"
+            "try:\n    main()\nexcept SystemExit as e:\n"
+            "    print(sorted(m for m in sys.modules if m.startswith(('onnxruntime', 'pymupdf.layout', 'pymupdf4llm'))"
+            " and sys.modules[m] is not None)); raise")
+    done = subprocess.run([sys.executable, "-c", code, "parse", str(path), "-o", str(tmp_path / "o"), "--server",
+                           server.url, "--dpi", "50", "-q"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"  # PyMuPDF imported without its layout model, pymupdf4llm or onnxruntime
+    assert list(home.rglob("*")) == []
