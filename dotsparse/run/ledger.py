@@ -21,7 +21,7 @@ MAX_LISTED = 200  # gaps listed in run.json; the count is always exact
 class Entry:
     source: str
     selected: Optional[list[int]] = None  # None until the file is opened
-    recorded: dict[int, str] = field(default_factory=dict)  # page -> status, as counted in run.json
+    recorded: bytearray = field(default_factory=bytearray)  # times each page was counted in run.json (1 byte/page)
     twice: list[int] = field(default_factory=list)
     emitted: int = 0  # JSON lines written to stdout for this file
     written: bool = False  # <doc>.json holds every selected page
@@ -39,10 +39,18 @@ class Ledger:
         return entry
 
     @staticmethod
+    def expect(entry: Entry, selected: Optional[list[int]]) -> None:
+        entry.selected = selected
+        entry.recorded = bytearray(max(selected) + 1 if selected else 0)
+
+    @staticmethod
     def record(entry: Entry, page: int, status: str) -> None:
-        if page in entry.recorded:
+        if page >= len(entry.recorded):  # a page never selected: recorded, and reported as a gap below
+            entry.recorded.extend(bytes(page + 1 - len(entry.recorded)))
             entry.twice.append(page)
-        entry.recorded[page] = status
+        if entry.recorded[page]:
+            entry.twice.append(page)
+        entry.recorded[page] = min(255, entry.recorded[page] + 1)
 
     def gaps(self) -> list[str]:
         out: list[str] = []
@@ -53,7 +61,7 @@ class Ledger:
                 elif self.to_stdout and e.emitted == 0:
                     out.append(f"{e.source}: failure not emitted on stdout")
                 continue
-            missing = [p for p in e.selected if p not in e.recorded]
+            missing = [p for p in e.selected if p >= len(e.recorded) or not e.recorded[p]]
             if missing:
                 out.append(f"{e.source}: page(s) {_ranges(missing)} have no status")
             if e.twice:

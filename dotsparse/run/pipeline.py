@@ -199,7 +199,7 @@ class Pipeline:
             doc = DocJob(source=source, name=name, entry=entry, paths=paths, store=store, info=info,
                          pages=info.pages_selected, opened=opened,
                          deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None)
-            entry.selected = info.pages_selected
+            self.ledger.expect(entry, info.pages_selected)
             self.progress.add_pages(len(indices))
             if store and not self.config.force and store.is_done() and paths and paths.json.is_file():
                 if self._reuse(doc):
@@ -208,8 +208,8 @@ class Pipeline:
                 store.clear_done()
             await self._schedule_pages(doc, indices)
         except Exception as exc:
-            if doc is None or not entry.recorded:  # nothing of it recorded yet: the file fails as a whole
-                entry.selected = None
+            if doc is None or not any(entry.recorded):  # nothing of it recorded yet: the file fails as a whole
+                self.ledger.expect(entry, None)
                 self._file_failed(found, entry, stage_error(exc, "open", name))
             else:
                 raise
@@ -220,8 +220,8 @@ class Pipeline:
     def _reuse(self, doc: DocJob) -> bool:
         """A document done by an earlier run: count its pages, or False when a page record vanished."""
         assert doc.store is not None
-        try:
-            pages = list(doc.store.iter_pages(doc.pages))
+        try:  # held without their cells: a reused 2,000-page document costs kilobytes, not its text
+            pages = [p.model_copy(update={"cells": [], "raw_answer": None}) for p in doc.store.iter_pages(doc.pages)]
         except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
             self.progress.log(f"{doc.name}: {exc}; redoing")
             return False

@@ -124,17 +124,17 @@ def test_ledger_lists_every_kind_of_gap():
     ledger = Ledger(to_stdout=False)
     ledger.add("never.pdf")
     missing = ledger.add("missing.pdf")
-    missing.selected = [1, 2, 3, 4, 5]
+    ledger.expect(missing, [1, 2, 3, 4, 5])
     ledger.record(missing, 1, "ok")
     ledger.record(missing, 5, "ok")
     missing.written = True
     twice = ledger.add("twice.pdf")
-    twice.selected = [1]
+    ledger.expect(twice, [1])
     ledger.record(twice, 1, "ok")
     ledger.record(twice, 1, "failed")
     twice.written = True
     unwritten = ledger.add("unwritten.pdf")
-    unwritten.selected = [1]
+    ledger.expect(unwritten, [1])
     ledger.record(unwritten, 1, "ok")
     whole = ledger.add("whole.pdf")
     whole.file_error = "whole.pdf, open: not a PDF"
@@ -147,7 +147,7 @@ def test_ledger_lists_every_kind_of_gap():
 def test_ledger_on_stdout_counts_lines():
     ledger = Ledger(to_stdout=True)
     short = ledger.add("short.pdf")
-    short.selected = [1, 2]
+    ledger.expect(short, [1, 2])
     ledger.record(short, 1, "ok")
     ledger.record(short, 2, "ok")
     short.emitted = 1
