@@ -83,8 +83,9 @@ def stage_error(exc: BaseException, stage: str, source: str, page: Optional[int]
         if exc.stage is None:
             exc.stage = stage
         return display(str(exc))
-    detail = getattr(exc, "strerror", None) if isinstance(exc, OSError) else None
-    text = f"{detail} ({exc.filename})" if detail and getattr(exc, "filename", None) else str(exc)
+    detail = exc.strerror if isinstance(exc, OSError) else None
+    filename = exc.filename if isinstance(exc, OSError) else None
+    text = f"{detail} ({filename})" if detail and filename else str(exc)
     return display(str(DotsparseError(f"{type(exc).__name__}: {text}", source=source, page=page, stage=stage)))
 
 

@@ -12,6 +12,7 @@ import asyncio
 import errno
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -28,7 +29,7 @@ from ..discover import Discovery, PageSelection, Source
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
-from ..fileio import check_confined, display, when_fds_free
+from ..fileio import check_confined, display, ensure_dir, when_fds_free
 from ..memory import return_free_memory
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
@@ -96,7 +97,7 @@ class Pipeline:
         self._in_engine: set[asyncio.Task] = set()  # tasks waiting on an answer: what an interrupt cancels
         self._committed = 0
         self._stdout_open = True
-        self._aliases: Optional[tempfile.TemporaryDirectory] = None
+        self._aliases: Optional[Path] = None  # links to inputs whose names PyMuPDF cannot take
 
     async def run(self, found: Discovery) -> RunReport:
         started = time.monotonic()
@@ -123,7 +124,7 @@ class Pipeline:
             self._work.shutdown(wait=True)
             self.progress.stop()
             if self._aliases is not None:
-                self._aliases.cleanup()
+                shutil.rmtree(self._aliases, ignore_errors=True)
         self.report.unaccounted = self.ledger.gaps()
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
@@ -166,9 +167,11 @@ class Pipeline:
             str(source.path).encode("utf-8")
             return source
         except UnicodeEncodeError:
-            if self._aliases is None:
-                self._aliases = tempfile.TemporaryDirectory(prefix="dotsparse-names-")
-            alias = Path(self._aliases.name) / f"{len(os.listdir(self._aliases.name))}{source.path.suffix.lower()}"
+            if self._aliases is None:  # inside OUT when there is one: nothing is written elsewhere
+                self._aliases = (Path(tempfile.mkdtemp(prefix="dotsparse-names-")) if self.config.to_stdout
+                                 else Path(self.config.output) / ".dotsparse-names")
+                ensure_dir(self._aliases)
+            alias = self._aliases / f"{len(os.listdir(self._aliases))}{source.path.suffix.lower()}"
             os.symlink(os.path.abspath(source.path), alias)
             return replace(source, path=alias)
 
@@ -215,7 +218,7 @@ class Pipeline:
                 raise
         finally:
             if doc is None or doc.pending == 0:  # otherwise the document's last page closes it
-                await loop.run_in_executor(self._mupdf, opened.close)
+                await self._close(opened)
 
     def _reuse(self, doc: DocJob) -> bool:
         """A document done by an earlier run: count its pages, or False when a page record vanished."""
@@ -261,7 +264,18 @@ class Pipeline:
                 continue
             task = asyncio.create_task(self._process(doc, job))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._page_task_done)
+
+    def _page_task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # a bug: the ledger lists the page as missing
+            self.progress.log(f"[red]internal error: {escape(repr(task.exception()))}[/red]")
+
+    async def _close(self, opened: OpenSource) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
+        except Exception as exc:  # closing cannot lose a page: log it and go on
+            self.progress.log(f"[red]{escape(stage_error(exc, 'close', display(opened.source.path)))}[/red]")
 
     def _refusal(self, doc: DocJob) -> Optional[str]:
         """Why a page must not start (run stopped, document out of time), or None."""
@@ -422,7 +436,7 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         if doc.opened is not None:
             opened, doc.opened = doc.opened, None
-            await loop.run_in_executor(self._mupdf, opened.close)
+            await self._close(opened)
         if doc.store is not None:
             try:
                 took = await loop.run_in_executor(self._work, self._write_document, doc)

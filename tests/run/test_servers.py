@@ -49,7 +49,13 @@ def test_servers_from_a_file(tmp_path, servers, doc):
 
 def test_one_server_killed_mid_run_the_others_finish(tmp_path, servers, doc):
     victim = servers[0]
-    threading.Timer(0.25, victim.stop).start()
+
+    def stop_once_serving() -> None:  # mid-run whatever the machine's load: after its first request
+        deadline = time.monotonic() + 30
+        while not victim.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        victim.stop()
+    threading.Thread(target=stop_once_serving, daemon=True).start()
     out = tmp_path / "o"
     assert parse(doc, "-o", out, *server_args(servers), "-j", 6).exit_code == 0
     assert [p["status"] for p in load_doc(out, "doc1")["pages"]] == ["ok"] * 8
