@@ -14,6 +14,7 @@ from .errors import UsageError
 
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
+STATE_DIR = ".dotsparse"  # every document folder a run writes holds one (run/store.py)
 _RANGE = re.compile(r"^\s*(\d+)?\s*(-)?\s*(\d+)?\s*$")
 
 
@@ -42,12 +43,14 @@ def kind_of(path: Path) -> Optional[str]:
 
 
 def discover(inputs: list[str], exclude: Optional[Path] = None) -> Discovery:
-    """Sources in the order given; `exclude` (the output folder) is never searched nor taken as input."""
+    """Sources in the order given. What a run wrote is never an input: `exclude` (the output folder) is not
+    searched when it lies inside an input folder, and no document folder a run wrote (marked by its
+    .dotsparse state folder) is, wherever it is; an input folder may itself be the output folder."""
     found = Discovery()
     seen: set[Path] = set()
     excluded = Path(os.path.realpath(exclude)) if exclude is not None else None
 
-    def add(path: Path, label: str, explicit: bool) -> None:
+    def add(path: Path, label: str, explicit: bool, walked: bool = False) -> None:
         kind = kind_of(path)
         if kind is None:
             if explicit:
@@ -59,8 +62,8 @@ def discover(inputs: list[str], exclude: Optional[Path] = None) -> Discovery:
             found.unreadable.append((path, problem))
             return
         key = Path(os.path.realpath(path))
-        if excluded is not None and key.is_relative_to(excluded):
-            found.skipped.append((path, "inside the output folder"))
+        if not walked and _ours(key):
+            found.skipped.append((path, "inside a dotsparse output folder"))
             return
         if key in seen:
             return
@@ -71,7 +74,7 @@ def discover(inputs: list[str], exclude: Optional[Path] = None) -> Discovery:
         path = Path(item)
         if path.is_dir():
             for child in _walk(path, found, excluded):
-                add(child, child.relative_to(path).as_posix(), explicit=False)
+                add(child, child.relative_to(path).as_posix(), explicit=False, walked=True)
         elif os.path.lexists(path):
             add(path, path.name, explicit=True)
         elif glob.has_magic(item):
@@ -103,6 +106,11 @@ def _not_regular(path: Path) -> Optional[str]:
     return None
 
 
+def _ours(path: Path) -> bool:
+    """Whether `path` lies in a document folder a dotsparse run wrote (it holds a .dotsparse state folder)."""
+    return any(os.path.isdir(parent / STATE_DIR) for parent in path.parents)
+
+
 def _walk(folder: Path, found: Discovery, excluded: Optional[Path]) -> list[Path]:
     out: list[Path] = []
 
@@ -117,6 +125,8 @@ def _walk(folder: Path, found: Discovery, excluded: Optional[Path]) -> list[Path
                 found.skipped.append((here / d, "hidden folder"))
             elif excluded is not None and Path(os.path.realpath(here / d)) == excluded:
                 found.skipped.append((here / d, "the output folder"))
+            elif os.path.isdir(here / d / STATE_DIR):  # a document folder some run wrote (crops, overlays)
+                found.skipped.append((here / d, "a dotsparse output folder"))
             else:
                 kept.append(d)
         dirs[:] = kept

@@ -108,3 +108,15 @@ def test_output_inside_the_input_folder_is_never_an_input(tmp_path, server, inpu
     run = load_run(out)
     assert second.exit_code == 0 and run["documents"] == 1 and run["pages_reused"] == 2
     assert {"path": str(out), "reason": "the output folder"} in run["skipped"]
+
+
+def test_output_folder_that_is_the_input_folder_reads_only_the_inputs(tmp_path, server, inputs):
+    assert parse(inputs, "-o", inputs, "--server", server.url, "--overlay").exit_code == 0
+    again = parse(inputs, "-o", inputs, "--server", server.url, "--overlay")
+    run = load_run(inputs)
+    assert again.exit_code == 0 and run["documents"] == 1 and run["pages_reused"] == 2
+    assert {"path": str(inputs / "good"), "reason": "a dotsparse output folder"} in run["skipped"]
+    # given by name, a file inside a document folder a run wrote is not an input either
+    overlay = next((inputs / "good" / "overlay").glob("*.png"))
+    assert parse(overlay, inputs / "good.pdf", "-o", tmp_path / "o2", "--server", server.url).exit_code == 0
+    assert load_run(tmp_path / "o2")["skipped"] == [{"path": str(overlay), "reason": "inside a dotsparse output folder"}]
