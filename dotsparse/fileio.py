@@ -90,7 +90,8 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
     check_confined(path)
     fd, tmp = when_fds_free(tempfile.mkstemp, prefix=f".{path.name[:40]}.", suffix=".part", dir=path.parent)
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
+        if hasattr(os, "fchmod"):  # POSIX: mkstemp made it 0600
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
             yield fh
         os.replace(tmp, path)

@@ -14,7 +14,7 @@ from typing import Optional
 from ..errors import DotsparseError
 from ..fileio import display
 
-MAX_LISTED = 200  # gaps listed in run.json; the count is always exact
+MAX_LISTED = 1000  # gaps listed in run.json, then "... and N more"
 
 
 @dataclass

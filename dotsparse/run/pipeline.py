@@ -36,7 +36,7 @@ from ..raster import OpenSource, RenderOptions, file_sha256
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
-from .ledger import Entry, Ledger, stage_error
+from .ledger import MAX_LISTED, Entry, Ledger, stage_error
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
 from .progress import Progress
@@ -46,6 +46,7 @@ from .store import DocStore
 MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
 TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+MAX_SKIPPED = 10_000  # skipped files listed in run.json; `skipped_files` is the exact count
 
 
 def _stdout_line(line: str) -> None:
@@ -125,7 +126,9 @@ class Pipeline:
             self.progress.stop()
             if self._aliases is not None:
                 shutil.rmtree(self._aliases, ignore_errors=True)
-        self.report.unaccounted = self.ledger.gaps()
+        gaps = self.ledger.gaps()
+        self.report.unaccounted = gaps[:MAX_LISTED] + ([f"... and {len(gaps) - MAX_LISTED} more"]
+                                                       if len(gaps) > MAX_LISTED else [])
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0
@@ -148,7 +151,7 @@ class Pipeline:
 
     def _note_discovery(self, found: Discovery) -> None:
         self.report.skipped_files = len(found.skipped)
-        self.report.skipped = [SkippedFile(path=display(p), reason=why) for p, why in found.skipped]
+        self.report.skipped = [SkippedFile(path=display(p), reason=why) for p, why in found.skipped[:MAX_SKIPPED]]
         self.report.missing_inputs = [display(m) for m in found.missing]
         for item in self.report.missing_inputs:
             self.progress.log(f"[red]{escape(item)}: no such file, folder or matching glob[/red]")
