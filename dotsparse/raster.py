@@ -16,10 +16,9 @@ from .errors import SourceError
 from .fileio import display
 from .model import Box, PageGeometry
 from .sent_image import SentImage
-from .sizing import MAX_PIXELS, MIN_PIXELS, smart_resize
+from .sizing import ASSUMED_IMAGE_DPI, MAX_PIXELS, MIN_PIXELS, image_scale, smart_resize
 
 ORIENTATION_TAG = 0x0112  # EXIF orientation; 5–8 swap width and height
-DEFAULT_IMAGE_DPI = 96.0  # images without DPI metadata count as screen resolution, as in the reference parser
 # Checked from the header, before any pixel is decoded: a 134 KB PNG can declare 28000x28000 (2.3 GB of RGB).
 # 100 MP is a 600-dpi A3 scan with room to spare; a JPEG over it is decoded reduced (draft), anything else fails.
 PIXEL_LIMIT = 100_000_000
@@ -87,14 +86,19 @@ class OpenSource:
         """Parts of the page as `render` draws it, each `boxes_px` box (page pixels) as pixels.
 
         A PDF renders only the regions, which is several times cheaper than the whole page or than
-        decoding the page's PNG again.
+        decoding the page's PNG again. An image is cut from its own pixels (upright), not from the
+        resized copy sent to the engine: page pixels are the file's pixels.
         """
-        if self._doc is not None:
-            page = self._doc[index]
-            g = _pdf_geometry(page, options)
-            matrix = _sent_matrix(g)
-            if tuple((page.rect * matrix).irect)[2:] == (g.sent_width, g.sent_height):
-                return [_render_pdf_region(page, matrix, _pixel_box(g.px_to_sent(b), g)) for b in boxes_px]
+        if self._doc is None:
+            assert self._img is not None
+            self._img.seek(index)
+            upright = ImageOps.exif_transpose(self._img).convert("RGB")
+            return [upright.crop(_whole_pixels(b, upright.size)) for b in boxes_px]
+        page = self._doc[index]
+        g = _pdf_geometry(page, options)
+        matrix = _sent_matrix(g)
+        if tuple((page.rect * matrix).irect)[2:] == (g.sent_width, g.sent_height):
+            return [_render_pdf_region(page, matrix, _pixel_box(g.px_to_sent(b), g)) for b in boxes_px]
         whole = self.render(index, options)
         g = whole.geometry
         return [Image.fromarray(_crop(whole.pixels, _pixel_box(g.px_to_sent(b), g))) for b in boxes_px]
@@ -189,7 +193,8 @@ def _check_pixels(img: Image.Image, path: Path, index: int) -> None:
         img.draft(img.mode, (-(-width // reduce), -(-height // reduce)))  # the decoder's own 1/k scaling
         if img.size[0] * img.size[1] <= PIXEL_LIMIT:
             dpi = _image_dpi(img)
-            img.info["dpi"] = (dpi * img.size[0] / width, dpi * img.size[1] / height)
+            if dpi:  # the page keeps its physical size: fewer pixels per inch
+                img.info["dpi"] = (dpi * img.size[0] / width, dpi * img.size[1] / height)
             return
     raise SourceError(f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} MP), over the "
                       f"{PIXEL_LIMIT / 1e6:.0f} MP limit; not decoded", source=display(path),
@@ -244,6 +249,12 @@ def _pixel_box(box_sent: Box, g: PageGeometry) -> PixelBox:
     return x1, y1, min(max(x1 + 1, round(box_sent.x2)), g.sent_width), min(max(y1 + 1, round(box_sent.y2)), g.sent_height)
 
 
+def _whole_pixels(box: Box, size: tuple[int, int]) -> PixelBox:
+    """A page-pixel box as whole pixels inside an image of `size`, at least one pixel wide and high."""
+    x1, y1 = min(max(0, round(box.x1)), size[0] - 1), min(max(0, round(box.y1)), size[1] - 1)
+    return x1, y1, min(max(x1 + 1, round(box.x2)), size[0]), min(max(y1 + 1, round(box.y2)), size[1])
+
+
 def _crop(pixels: np.ndarray, box: PixelBox) -> np.ndarray:
     x1, y1, x2, y2 = box
     return pixels[y1:y2, x1:x2]
@@ -259,9 +270,10 @@ def _render_pdf_region(page: pymupdf.Page, matrix: pymupdf.Matrix, box: PixelBox
 
 
 def _image_geometry(frame: Image.Image, options: RenderOptions) -> PageGeometry:
-    dpi = _image_dpi(frame)
+    known_dpi = _image_dpi(frame)
+    dpi = known_dpi or ASSUMED_IMAGE_DPI
     width_px, height_px = _upright_size(frame)
-    scale = options.dpi / dpi  # small images are upscaled so small text stays legible
+    scale = image_scale(width_px, height_px, known_dpi, options.dpi)  # only images too small to read grow
     sent_w, sent_h = smart_resize(max(1, round(width_px * scale)), max(1, round(height_px * scale)),
                                   options.min_pixels, options.max_pixels)
     return PageGeometry(width_pt=width_px * 72 / dpi, height_pt=height_px * 72 / dpi, dpi=dpi,
@@ -282,10 +294,11 @@ def _upright_size(frame: Image.Image) -> tuple[int, int]:
     return (frame.height, frame.width) if orientation in (5, 6, 7, 8) else (frame.width, frame.height)
 
 
-def _image_dpi(image: Image.Image) -> float:
+def _image_dpi(image: Image.Image) -> Optional[float]:
+    """The DPI the file's metadata gives, None when it gives none or an implausible one."""
     dpi = image.info.get("dpi")
     try:
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         value = 0.0
-    return value if 20 <= value <= 2400 else DEFAULT_IMAGE_DPI
+    return value if 20 <= value <= 2400 else None

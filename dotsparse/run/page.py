@@ -13,7 +13,7 @@ from PIL import Image
 from ..engines.base import EngineAnswer, EngineRequest, PageRef, Sampling
 from ..errors import DotsparseError
 from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
-                     PageStatus, Repair)
+                     PageStatus, Repair, Timings)
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt
 from ..sent_image import SentImage
@@ -116,9 +116,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageStatus.FAILED) -> PageResult:
     message = str(error) if isinstance(error, DotsparseError) else f"{type(error).__name__}: {error}"
-    attempts = getattr(error, "attempts", None) or 1  # a page failed after retries says how many were made
+    # An engine error raised after retries says how many requests it made (`attempts`).
+    attempts = getattr(error, "attempts", None) or 1
     return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
-                      usage=EngineUsage(attempts=attempts), timings={"render_s": job.render_s})
+                      timings=Timings(render_s=job.render_s), usage=EngineUsage(attempts=attempts))
 
 
 def _wants_crop(cell: Cell) -> bool:

@@ -86,7 +86,7 @@ class Pipeline:
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
         self.ledger = Ledger(config.to_stdout)
-        self.ladder = FallbackLadder(config, engine)
+        self.ladder = FallbackLadder(config, engine, log=progress.log)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
@@ -129,6 +129,7 @@ class Pipeline:
         gaps = self.ledger.gaps()
         self.report.unaccounted = gaps[:MAX_LISTED] + ([f"... and {len(gaps) - MAX_LISTED} more"]
                                                        if len(gaps) > MAX_LISTED else [])
+        self.report.not_dots_ocr = self.ladder.not_dots_ocr
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0

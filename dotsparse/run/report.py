@@ -47,6 +47,9 @@ class RunReport(BaseModel):
     stopped_early: Optional[str] = None
     interrupted: Optional[str] = None  # "SIGINT" or "SIGTERM" when the run was stopped by a signal
     unaccounted: list[str] = Field(default_factory=list)  # what the end-of-run accounting found missing
+    # Pages whose content came from the embedded engine rather than the model asked for.
+    pages_from_embedded: int = 0
+    not_dots_ocr: Optional[str] = None  # what the server answered when it does not answer like dots.ocr
 
     def add_page(self, source: str, result: PageResult, reused: bool) -> None:
         self.pages += 1
@@ -60,6 +63,8 @@ class RunReport(BaseModel):
             self.failed_pages.append({"source": source, "page": result.page, "status": result.status.value,
                                       "error": result.error})
         self.retries += max(0, result.usage.attempts - 1)
+        if any(r.kind == "fallback_used" and r.detail == "embedded" for r in result.repairs):
+            self.pages_from_embedded += 1
         for step in result.fallbacks:
             self.fallbacks[step] = self.fallbacks.get(step, 0) + 1
         self.prompt_tokens += result.usage.prompt_tokens
@@ -77,9 +82,12 @@ class RunReport(BaseModel):
         return sum(n for s, n in self.pages_by_status.items() if not PageStatus(s).usable)
 
     @property
-    def repaired(self) -> int:
-        return sum(self.pages_by_status.get(s.value, 0)
-                   for s in (PageStatus.REPAIRED, PageStatus.TRUNCATED, PageStatus.FALLBACK))
+    def exit_code(self) -> int:
+        """0 all pages from the model; 1 something failed; 3 all written, but the server is not dots.ocr
+        or some pages come from the embedded fallback instead of the model."""
+        if not self.all_ok:
+            return 1
+        return 3 if self.not_dots_ocr or self.pages_from_embedded else 0
 
     @property
     def all_ok(self) -> bool:
