@@ -111,8 +111,10 @@ class Pipeline:
             for source, doc_paths in zip(found.sources, paths):
                 entry = self.ledger.add(display(source.path))
                 if self.report.interrupted:  # exit promptly: the files not yet opened are recorded as a whole
-                    self._file_failed(source, entry, f"{entry.source}: not started: run stopped "
-                                                     f"({self.report.stopped_early})")
+                    self.report.documents += 1
+                    self._record_file_failure(entry, f"{entry.source}: not started: run stopped "
+                                                     f"({self.report.stopped_early})", "schedule")
+                    self.progress.doc_done()
                     continue
                 try:
                     await self._schedule_document(source, doc_paths, entry)
@@ -482,7 +484,8 @@ class Pipeline:
     def _record_file_failure(self, entry: Entry, message: str, stage: str) -> None:
         entry.file_error = message
         self.report.failed_files.append(FileError(source=entry.source, error=message))
-        self.progress.log(f"[red]{escape(message)}[/red]")
+        if not self.report.interrupted:  # after Ctrl-C, one line said it all; run.json has the list
+            self.progress.log(f"[red]{escape(message)}[/red]")
         if self.config.to_stdout:  # a file that fails as a whole is a line too: nothing vanishes from the stream
             self._emit(None, json.dumps({"source": entry.source, "status": "failed", "error": message,
                                          "stage": stage}, ensure_ascii=False), entry)
