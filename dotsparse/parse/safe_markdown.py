@@ -45,7 +45,14 @@ def safe_markdown(text: str) -> str:
             prose.append(lines[i])
             i += 1
             continue
-        body, i = _fence_body(lines, i + 1, opened)
+        body, end = _fence_body(lines, i + 1, opened)
+        if not body and end == len(lines):
+            # An unclosed fence with nothing in it ("~~~ see below ~~~" as the last line): renderers would
+            # show nothing at all, not even its info string. It is prose; its tildes and backticks get escaped.
+            prose.append(lines[i])
+            i += 1
+            continue
+        i = end
         out.append(_prose("\n".join(prose)) if prose else "")
         if body:
             out.append("<pre><code>" + "".join(html.escape(line, quote=False) + "\n" for line in body)

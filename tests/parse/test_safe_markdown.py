@@ -104,3 +104,13 @@ def test_a_huge_answer_is_made_safe_in_linear_time(unit):
     started = time.perf_counter()
     safe_markdown(text)
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("text", ["~~~ not a fence ~~~ and ~~double~~", "a\n``` see below", "~~~~ tildes"])
+def test_an_empty_unclosed_fence_line_is_kept_as_text(text):
+    # It opened a fence with no body, so renderers showed nothing; the cell's JSON text was empty too.
+    words = set(re.findall(r"\w+", text))
+    for rendered in both(text):
+        seen = lxml.html.fragment_fromstring(rendered or "<p></p>", create_parent="div").text_content()
+        assert words <= set(re.findall(r"\w+", seen)), rendered
+        assert "~~~" in seen or "```" in seen
