@@ -31,6 +31,7 @@ _CODE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]!"})  # Markdown wou
 # Python-Markdown's attr_list (in "extra") turns `{: onclick=...}` into attributes: never let it start.
 _ATTR_LIST_COLON = re.compile(r"\{[ \t]*:")
 _TICKS = re.compile(r"`+")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 
 
 def safe_markdown(text: str) -> str:
@@ -160,8 +161,15 @@ class _Ahead:
         return p
 
     def attr_list_at(self, i: int) -> bool:
-        """`{...=` before any `}` or newline: an attribute list to Python-Markdown's attr_list."""
-        return self.find("=", i) < min(self.find("}", i), self.find("\n", i))
+        """Whether Python-Markdown's attr_list could read the `{` at `i` as attributes: `{...=` before any `}`
+        or newline; or a `{...}` right after emphasis (`*b*{.c}`) or ending its line (`# H {#id}`, a last
+        line `{.x}`), where `#id`, `.class` and bare names become attributes too."""
+        close, newline = self.find("}", i), self.find("\n", i)
+        if self.find("=", i) < min(close, newline):
+            return True
+        if close > newline:
+            return False
+        return (i > 0 and self.text[i - 1] in "*_") or _LINE_END.match(self.text, close + 1) is not None
 
     def closing_run(self, i: int, run: int) -> int:
         """Start of the next backtick run of exactly `run` after `i` (CommonMark's code span closer), or -1."""

@@ -51,6 +51,7 @@ def test_allowed_formatting_tags_stay_attribute_less_and_balanced():
     "<!-- x --><script>alert(1)</script>",
     "\\<script>alert(1)\\</script>",
     "# H {: onclick=alert(1) }\n\na *b*{onmouseover=alert(1)}",
+    "# H {#alert(1) .x}\n\na *b*{.alert(1)}\n\nalert(1)\n{#x}",  # attr_list ids, classes, bare names
 ])
 def test_no_raw_html_and_no_link_survives_in_either_renderer(text):
     for rendered in both(text):
