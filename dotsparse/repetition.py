@@ -25,7 +25,7 @@ def find_repetition(text: Sequence, max_period: int = MAX_PERIOD, min_repeats: i
     n = len(text)
     best: Optional[tuple[int, int]] = None
     for period in range(1, min(max_period, n // min_repeats) + 1):
-        start = _loop_start(text, n, period)
+        start = _loop_start(text, period)
         covered = n - start
         if covered >= period * min_repeats and covered >= min_chars:
             if best is None or start < best[0]:
@@ -33,20 +33,21 @@ def find_repetition(text: Sequence, max_period: int = MAX_PERIOD, min_repeats: i
     return best
 
 
-def _loop_start(text: Sequence, n: int, period: int) -> int:
-    """The smallest i with text[i:n-period] == text[i+period:n]. Compared block by block, blocks
-    doubling while they match and halving on a mismatch: a 1M-character loop costs a few dozen slice
-    comparisons per period instead of a million steps of Python."""
-    i, block = n - period, 1
-    while i > 0:
-        b = min(block, i)
-        if text[i - b:i] == text[i - b + period:i + period]:
-            i -= b
-            block *= 2
-        elif b == 1:
-            break
+def _loop_start(text: Sequence, period: int) -> int:
+    """The smallest i with text[i:] == text[i+period:] + one unit, i.e. where the run of period `period` starts.
+
+    Compared in slices that double while they match and halve when they do not, so a 1M-character
+    loop costs a few C-level comparisons per period instead of a Python step per character.
+    """
+    i = len(text) - period  # text[j] == text[j + period] holds for every j in [i, n - period)
+    step = 16
+    while step and i > 0:
+        j = max(0, i - step)
+        if text[j:i] == text[j + period:i + period]:
+            i = j
+            step *= 2
         else:
-            block = b // 2
+            step //= 2
     return i
 
 
