@@ -23,6 +23,7 @@ from ..errors import DotsparseError, SourceError
 from ..memory import return_free_memory
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
+from ..viewer import write_document_view
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
@@ -125,6 +126,8 @@ class Pipeline:
             if store and not self.config.force and store.is_done():
                 for page in store.iter_pages(doc.pages):
                     self._count(doc, page, reused=True)
+                if self.config.html and not (doc.paths.root / f"{doc.paths.name}.html").is_file():
+                    await self._write_viewer(doc)
                 self.report.documents_reused += 1
                 self.progress.doc_done()
                 return
@@ -278,6 +281,8 @@ class Pipeline:
             if doc.store is not None:
                 took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
+                if self.config.html:
+                    await self._write_viewer(doc)
             self.report.documents_written += 1
             if doc.failed:
                 self.report.documents_with_failed_pages += 1
@@ -292,6 +297,19 @@ class Pipeline:
         if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
             doc.store.mark_done()
         return time.monotonic() - started
+
+    async def _write_viewer(self, doc: DocJob) -> None:
+        """The HTML viewer, a writer over the assembled pages; on the PyMuPDF thread (it renders page images)."""
+        assert doc.paths is not None and doc.store is not None
+        paths, store = doc.paths, doc.store
+        started = time.monotonic()
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._mupdf, lambda: write_document_view(paths.root, paths.name, doc.info, store.iter_pages(doc.pages),
+                                                         Path(self.config.output), password=self.config.password))
+        except Exception as exc:  # the viewer is a view: its failure never loses the parse
+            self.progress.log(f"[red]{doc.source.path}: viewer not written ({type(exc).__name__}: {exc})[/red]")
+        self.report.add_stage("view", time.monotonic() - started)
 
     def _file_failed(self, source: Source, exc: BaseException) -> None:
         message = str(exc) if isinstance(exc, DotsparseError) else f"{source.path}: {exc}"

@@ -39,6 +39,10 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         await engine.aclose()
     if not config.to_stdout:
         atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
+        if config.html:
+            from ..viewer import write_run_index
+
+            write_run_index(Path(config.output), report.model_dump(mode="json"))
     if not config.quiet:
         console.print(summary_table(report))
     return report

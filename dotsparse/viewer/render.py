@@ -1,0 +1,77 @@
+"""Cell text → the HTML the viewer inserts: rendered in Python, sanitized with nh3, math left for KaTeX.
+
+The browser never parses model text as HTML unless it came out of `nh3.clean` here. Math spans are cut
+out before Markdown sees them (so `$x_i$` keeps its underscores) and come back as escaped TeX inside
+`<span class="math">`, which the viewer typesets with KaTeX's DOM renderer.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+
+import nh3
+from markdown_it import MarkdownIt
+
+from ..model import Category, Cell, CellFormat
+from ..parse.html import TABLE_ATTRS, TABLE_TAGS
+
+MARKDOWN_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
+                 "sup", "sub", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span", "mark",
+                 "table", "thead", "tbody", "tr", "th", "td"}
+MARKDOWN_ATTRS = {"a": {"href", "title"}, "ol": {"start"}, "td": {"align", "colspan", "rowspan"},
+                  "th": {"align", "colspan", "rowspan"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+
+_md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
+# $$…$$, \[…\], \(…\), and $…$ in Pandoc's sense: no space inside the dollars, no digit after the closing one
+_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\\\((?P<i1>.+?)\\\)"
+                   r"|(?<![\\$\w])\$(?P<i2>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?!\d)", re.S)
+
+
+def math_span(tex: str, display: bool) -> str:
+    return f'<span class="math{" display" if display else ""}">{html.escape(tex.strip(), quote=False)}</span>'
+
+
+def markdown_html(text: str) -> str:
+    """Markdown (with inline math and a little inline HTML) → sanitized HTML."""
+    nonce = secrets.token_hex(4)
+    spans: list[str] = []
+
+    def cut(m: re.Match) -> str:
+        display = m.group("d1") is not None or m.group("d2") is not None
+        tex = next(g for g in (m.group("d1"), m.group("d2"), m.group("i1"), m.group("i2")) if g is not None)
+        spans.append(math_span(tex, display))
+        return f"dsmath{nonce}x{len(spans) - 1}x"
+
+    protected = _MATH.sub(cut, text)
+    safe = nh3.clean(_md.render(protected), tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRS,
+                     url_schemes=LINK_SCHEMES, link_rel="noopener noreferrer", strip_comments=True)
+    if spans:
+        safe = re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], safe)
+    return safe
+
+
+def table_html(text: str) -> str:
+    """Table HTML was sanitized when the cell was built; sanitized again here with the same allowlist."""
+    return nh3.clean(text, tags=TABLE_TAGS, attributes=TABLE_ATTRS, url_schemes=set(), strip_comments=True,
+                     link_rel=None)
+
+
+def text_html(text: str) -> str:
+    return f'<p class="plain">{html.escape(text, quote=False)}</p>' if text.strip() else ""
+
+
+def cell_html(cell: Cell) -> str:
+    """The cell's content as safe HTML; pictures add their crop separately (see data.py)."""
+    text = cell.text
+    if not text.strip():
+        return ""
+    if cell.format is CellFormat.HTML:
+        return table_html(text)
+    if cell.format is CellFormat.LATEX:
+        return math_span(text, display=True)
+    if cell.format is CellFormat.TEXT or cell.category is Category.FORMULA:
+        return text_html(text)
+    return markdown_html(text)
