@@ -42,9 +42,9 @@
     const link = el("a", "page-no", "Page " + p.page);
     link.href = "#p" + p.page;
     head.append(link, badge(p.status, "st-" + p.status));
-    if (p.truncated_cells) head.append(badge(p.truncated_cells + " truncated", "st-truncated"));
-    if (p.fallbacks) head.append(badge("fallback: " + p.fallbacks.join(" → "), "st-fallback"));
-    if (p.repairs) head.append(badge(p.repairs.length + " repair" + (p.repairs.length > 1 ? "s" : ""), "st-repaired"));
+    if (p.truncated_cells) head.append(badge(p.truncated_cells + " truncated block" + (p.truncated_cells > 1 ? "s" : ""), "note truncated"));
+    if (p.fallbacks) head.append(badge("fallback: " + p.fallbacks.join(" → "), "note fallbacks"));
+    if (p.repairs) head.append(badge(p.repairs.length + " repair" + (p.repairs.length > 1 ? "s" : ""), "note repairs"));
     head.append(el("span", "count", p.cells + " block" + (p.cells === 1 ? "" : "s")));
     if (p.error || p.repairs || p.fallbacks) {
       const details = el("details", "page-notes");
