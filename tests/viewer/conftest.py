@@ -82,7 +82,8 @@ def open_page(browser):
     """Open a file:// page; every request is routed (and recorded) and anything not file:// is aborted."""
     contexts = []
 
-    def open_(path: Path, width: int = 1400, height: int = 900, scale: float = 1.0, hash_: str = "") -> Opened:
+    def open_(path: Path, width: int = 1400, height: int = 900, scale: float = 1.0, hash_: str = "",
+              wait: bool = True) -> Opened:
         context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
         contexts.append(context)
         page = context.new_page()
@@ -107,7 +108,8 @@ def open_page(browser):
         page.add_init_script("window.__pwned = []; window.addEventListener('securitypolicyviolation', "
                              "e => (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));")
         page.goto(path.resolve().as_uri() + hash_)
-        page.wait_for_selector("#pages > section")
+        if wait:
+            page.wait_for_selector("#pages > section")
         return opened
 
     yield open_
