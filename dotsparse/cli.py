@@ -156,12 +156,12 @@ def view(
     try:
         index, entries, problems = build_views(path, password)
     except UsageError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     for problem in problems:
-        stderr.print(f"[red]{problem}[/red]", highlight=False)
+        stderr.print(f"[red]{problem}[/red]", highlight=False, soft_wrap=True)
     pages = sum(len(e.statuses) for e in entries)
-    stderr.print(f"{len(entries)} document(s), {pages} page(s): {index}", highlight=False)
+    stderr.print(f"{len(entries)} document(s), {pages} page(s): {index}", highlight=False, soft_wrap=True)
     typer.echo(str(index.resolve()))
     raise typer.Exit(1 if problems else 0)
 
