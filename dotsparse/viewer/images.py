@@ -17,7 +17,7 @@ from PIL import Image, ImageOps
 from ..fileio import atomic_write_bytes
 from ..model import DocumentInfo
 
-VIEW_LONG_SIDE = 1400  # pixels on the longer side: sharp at a half-screen pane, ~100-200 KB a page
+VIEW_LONG_SIDE = 1200  # pixels on the longer side: sharp in a half-screen pane; ~100 KB and 4 MB decoded a page
 JPEG_QUALITY = 80
 
 

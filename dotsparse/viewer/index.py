@@ -56,7 +56,6 @@ def _e(value: object) -> str:
 
 def _facts(run: dict) -> str:
     by_status = ", ".join(f"{k} {v}" for k, v in sorted(run.get("pages_by_status", {}).items())) or "none"
-    stages = ", ".join(f"{k} {v:.2f} s" for k, v in run.get("stage_s", {}).items()) or "none"
     fallbacks = ", ".join(f"{k} {v}" for k, v in run.get("fallbacks", {}).items()) or "none"
     items = [
         (f"{run.get('documents', 0)}", f"documents ({run.get('documents_reused', 0)} reused, "
@@ -65,9 +64,14 @@ def _facts(run: dict) -> str:
         (f"{run.get('wall_s', 0):.1f} s", f"wall time, {run.get('pages_per_s', 0):.2f} pages/s"),
         (f"{run.get('retries', 0)}", f"retries; fallbacks: {fallbacks}"),
         (f"{run.get('prompt_tokens', 0):,} / {run.get('completion_tokens', 0):,}", "tokens in / out"),
-        (stages, "time per stage, summed over pages"),
     ]
     cells = "".join(f'<div class="fact"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for v, k in items)
+    stages = run.get("stage_s", {})
+    if stages:
+        head = "".join(f"<th>{_e(k)}</th>" for k in stages)
+        row = "".join(f'<td class="num">{float(v):.2f} s</td>' for v in stages.values())
+        cells += (f'<div class="fact stages"><table><tr>{head}</tr><tr>{row}</tr></table>'
+                  f'<span>time per stage, summed over pages</span></div>')
     extra = ""
     if run.get("stopped_early"):
         extra += f'<p class="error">Stopped early: {_e(run["stopped_early"])}</p>'

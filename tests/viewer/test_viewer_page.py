@@ -52,7 +52,7 @@ def test_the_page_image_is_the_rendered_source_at_the_page_aspect(open_page, lay
     natural = opened.page.evaluate("(() => { const i = document.querySelector('#p1 img.page-image');"
                                    " return [i.naturalWidth, i.naturalHeight]; })()")
     g = geometry()
-    assert natural[1] == 1400 and abs(natural[0] / natural[1] - g.width_px / g.height_px) < 0.005
+    assert natural[1] == 1200 and abs(natural[0] / natural[1] - g.width_px / g.height_px) < 0.005
 
 
 def test_selection_works_both_ways_and_scrolls(open_page, layout_doc):

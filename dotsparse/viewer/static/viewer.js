@@ -62,8 +62,18 @@
     return head;
   }
 
+  function estimatedHeight(p) {
+    // the figure's height as the stylesheet sizes it, plus the page head: where pages not yet laid out sit
+    if (!p.w || !p.h) return 160;
+    const ratio = p.w / p.h;
+    const column = window.innerWidth > 900 ? (window.innerWidth - 80) / 2 : window.innerWidth - 60;
+    const width = Math.min(column, (window.innerHeight - 135) * ratio);
+    return Math.round(width / ratio + 70);
+  }
+
   function skeleton(p) {
     const section = el("section", "page status-" + p.status);
+    section.style.containIntrinsicSize = "auto " + estimatedHeight(p) + "px";
     section.id = "p" + p.page;
     section.dataset.page = p.page;
     const body = el("div", "page-body");
@@ -135,7 +145,7 @@
   function hide(state) {
     if (!state.img && !state.shown) return;
     state.section.style.minHeight = state.section.offsetHeight + "px";
-    if (state.img) { state.img.remove(); state.img = null; }
+    if (state.img) { state.img.removeAttribute("src"); state.img.remove(); state.img = null; }
     if (state.shown) {
       if (state.boxes) state.boxes.replaceChildren();
       state.content.replaceChildren(el("div", "placeholder", "…"));
@@ -145,10 +155,10 @@
 
   const near = new IntersectionObserver(function (entries) {
     entries.forEach(function (e) { if (e.isIntersecting) show(byNo.get(Number(e.target.dataset.page))); });
-  }, {rootMargin: "150% 0px"});
+  }, {rootMargin: "100% 0px"});
   const far = new IntersectionObserver(function (entries) {
     entries.forEach(function (e) { if (!e.isIntersecting) hide(byNo.get(Number(e.target.dataset.page))); });
-  }, {rootMargin: "600% 0px"});
+  }, {rootMargin: "300% 0px"});
 
   /* ---------- rendering one page's boxes and content ---------- */
 
@@ -467,6 +477,7 @@
 
   /* ---------- start ---------- */
 
+  performance.mark("dotsparse-start");
   const frag = document.createDocumentFragment();
   doc.pages.forEach(function (p) {
     const state = skeleton(p);
@@ -490,4 +501,5 @@
   });
   window.addEventListener("hashchange", followHash);
   followHash();
+  performance.mark("dotsparse-ready");
 })();
