@@ -1,8 +1,9 @@
 """The viewer's shared files (script, styles, KaTeX) and the Content-Security-Policy every page carries.
 
-`'self'` alone does not cover sibling files on `file://` in every browser (the page's origin is opaque),
-so the policy names the `file:` scheme too: a page may load scripts, styles, images and fonts from local
-files and nothing else: no network, no inline script or handler, no eval, no plugins, no forms.
+A page may load scripts, styles, images and fonts from its own origin and nothing else: no network, no
+inline script, style or handler, no eval, no plugins, no forms, no `<base>`. On `file://` the origin is
+opaque, yet both Chromium (Debian's 156) and Firefox (ESR 153) let `'self'` match the page's neighbour
+files, including `../_viewer/`: tried in both, so `file:` (every local file) is not needed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from ..fileio import atomic_write_bytes
 
 ASSETS_DIR = "_viewer"
-_LOCAL = "'self' file:"
+_LOCAL = "'self'"
 CSP = "; ".join([
     "default-src 'none'", f"script-src {_LOCAL}", f"style-src {_LOCAL}", f"img-src {_LOCAL}",
     f"font-src {_LOCAL}", "connect-src 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",

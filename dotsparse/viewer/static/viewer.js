@@ -74,6 +74,7 @@
   function skeleton(p) {
     const section = el("section", "page status-" + p.status);
     section.style.containIntrinsicSize = "auto " + estimatedHeight(p) + "px";
+    if (p.w && p.h) section.style.setProperty("--page-ratio", String(p.w / p.h));
     section.id = "p" + p.page;
     section.dataset.page = p.page;
     const body = el("div", "page-body");
@@ -83,7 +84,6 @@
     if (p.w && p.h) {
       const figure = el("div", "figure");
       figure.style.aspectRatio = p.w + " / " + p.h;
-      figure.style.setProperty("--page-ratio", String(p.w / p.h));
       const boxes = el("div", "boxes");
       figure.append(boxes);
       if (p.image_note) figure.append(el("div", "image-note", p.image_note));
@@ -237,7 +237,9 @@
       tag.append(el("span", "num", cell.o), el("span", "cat", cell.c));
       if (!cell.b) tag.append(el("span", "muted", "no box"));
       if (cell.truncated) tag.append(badge("truncated", "st-truncated"));
-      item.append(tag, cellBody(cell));
+      const body = cellBody(cell);
+      body.dir = "auto";  // right-to-left text reads right to left
+      item.append(tag, body);
       list.append(item);
     });
     state.content.replaceChildren(list);
