@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Optional
 
 from ..model import FURNITURE, Category, Cell, DocumentInfo, PageResult
-from .render import cell_html
+from .render import cell_html, search_text
 
 _SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -38,7 +38,7 @@ def safe_asset(doc_dir: Path, asset: Optional[str]) -> Optional[str]:
 
 def cell_record(cell: Cell, doc_dir: Path) -> dict:
     record: dict = {"o": cell.order, "c": cell.category.value, "f": cell.format.value, "b": cell.bbox_px,
-                    "h": cell_html(cell), "s": cell.text[:20000]}
+                    "h": cell_html(cell), "s": search_text(cell)}
     if cell.category in FURNITURE:
         record["furniture"] = True
     if cell.truncated:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+from urllib.parse import quote
 from importlib.resources import files
 from pathlib import Path
 from typing import Optional
@@ -34,7 +35,9 @@ def fill(template: str, **values: str) -> str:
 
 
 def relative_url(target: Path, start: Path) -> str:
-    return Path(os.path.relpath(target, start)).as_posix()
+    """A relative URL that no folder name can turn into a scheme (`javascript:`) or a query."""
+    rel = Path(os.path.relpath(target, start)).as_posix()
+    return quote(rel if rel.startswith("../") else f"./{rel}")
 
 
 class ViewerStream:

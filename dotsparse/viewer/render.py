@@ -26,12 +26,16 @@ LINK_SCHEMES = {"http", "https", "mailto"}
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
 # $$…$$, \[…\], \(…\), and $…$ in Pandoc's sense: no space inside the dollars, no digit after the closing one
-_MATH = re.compile(r"\$\$(?P<d1>.+?)\$\$|\\\[(?P<d2>.+?)\\\]|\\\((?P<i1>.+?)\\\)"
-                   r"|(?<![\\$\w])\$(?P<i2>[^\s$](?:[^$\n]*?[^\s$\\])?)\$(?!\d)", re.S)
+# Bounded lengths: an answer full of unclosed `\[` costs linear time, not quadratic.
+_MATH = re.compile(r"\$\$(?P<d1>.{1,2000}?)\$\$|\\\[(?P<d2>.{1,2000}?)\\\]|\\\((?P<i1>.{1,500}?)\\\)"
+                   r"|(?<![\\$\w])\$(?P<i2>[^\s$](?:[^$\n]{0,500}?[^\s$\\])?)\$(?!\d)", re.S)
+# Code stays literal: backtick spans and fences, and the <code>/<pre> the cell builder writes for them.
+_CODE = re.compile(r"(`+)[\s\S]*?\1|<code[\s>][\s\S]*?</code>|<pre[\s>][\s\S]*?</pre>")
+MATH_CLASSES = {"span": {"math", "display"}}
 
 
 def math_span(tex: str, display: bool) -> str:
-    return f'<span class="math{" display" if display else ""}">{html.escape(tex.strip(), quote=False)}</span>'
+    return f'<span class="math{" display" if display else ""}">{html.escape(tex.strip())}</span>'
 
 
 def markdown_html(text: str) -> str:
@@ -45,12 +49,28 @@ def markdown_html(text: str) -> str:
         spans.append(math_span(tex, display))
         return f"dsmath{nonce}x{len(spans) - 1}x"
 
-    protected = _MATH.sub(cut, text)
-    safe = nh3.clean(_md.render(protected), tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRS,
-                     url_schemes=LINK_SCHEMES, link_rel="noopener noreferrer", strip_comments=True)
-    if spans:
-        safe = re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], safe)
+    parts: list[str] = []
+    at = 0
+    for code in _CODE.finditer(text):
+        parts += [_MATH.sub(cut, text[at:code.start()]), code.group(0)]
+        at = code.end()
+    protected = "".join(parts) + _MATH.sub(cut, text[at:])
+    safe = _clean(_md.render(protected))
+    if spans:  # a placeholder may have landed in an attribute (a link's URL): the result is cleaned again
+        safe = _clean(re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], safe), math=True)
     return safe
+
+
+def _clean(markup: str, math: bool = False) -> str:
+    return nh3.clean(markup, tags=MARKDOWN_TAGS, attributes=MARKDOWN_ATTRS, url_schemes=LINK_SCHEMES,
+                     link_rel="noopener noreferrer", strip_comments=True,
+                     allowed_classes=MATH_CLASSES if math else None)
+
+
+def search_text(cell: Cell) -> str:
+    """What search matches: the text as written, table markup reduced to its cell text."""
+    text = cell.text[:20000]
+    return html.unescape(re.sub(r"<[^>]*>", " ", text)) if cell.format is CellFormat.HTML else text
 
 
 def table_html(text: str) -> str:

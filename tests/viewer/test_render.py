@@ -50,3 +50,16 @@ def test_assets_must_be_plain_files_inside_the_document_folder(tmp_path):
     for bad in ("../outside.png", "/etc/passwd", "javascript:alert(1)", "http://e.org/p.png", "images/none.png",
                 "images/../../outside.png", None, ""):
         assert safe_asset(tmp_path, bad) is None, bad
+
+
+def test_code_stays_literal_and_math_in_a_link_cannot_break_out():
+    assert markdown_html("`$a$` and <code>$b$</code>") == "<p><code>$a$</code> and <code>$b$</code></p>\n"
+    out = markdown_html('[x](http://e.org/$a" onclick="b$)')
+    assert "onclick" not in out.split(">", 1)[0] and 'onclick="b"' not in out
+
+
+def test_document_urls_cannot_become_schemes(tmp_path):
+    from dotsparse.viewer.document import relative_url
+
+    assert relative_url(tmp_path / "javascript:x" / "y.html", tmp_path) == "./javascript%3Ax/y.html"
+    assert relative_url(tmp_path / "_viewer", tmp_path / "a" / "b") == "../../_viewer"

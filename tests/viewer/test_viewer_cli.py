@@ -38,11 +38,11 @@ def test_parse_html_writes_each_documents_viewer_and_the_index(tmp_path, server,
     assert "view" in run["stage_s"]
     opened = open_page(out / "index.html", wait=False)
     page = opened.page
-    assert page.locator("tr a[href='doc1/doc1.html']").count() == 1
+    assert page.locator("tr a[href='./doc1/doc1.html']").count() == 1
     assert page.locator(".strip a").count() == 3
-    assert page.locator(".strip a[href='doc1/doc1.html#p2']").get_attribute("title") == "page 2: ok"
+    assert page.locator(".strip a[href='./doc1/doc1.html#p2']").get_attribute("title") == "page 2: ok"
     assert "time per stage" in page.locator(".facts").inner_text()
-    page.locator("tr a[href='doc2/doc2.html']").click()
+    page.locator("tr a[href='./doc2/doc2.html']").click()
     page.wait_for_selector("#p1 .cell")
     data = json.loads((out / "doc2" / "doc2.json").read_text())
     assert page.locator("#p1 .box").count() == sum(1 for c in data["pages"][0]["cells"] if c["bbox_px"])
@@ -77,7 +77,7 @@ def test_view_builds_from_outputs_and_says_when_the_source_is_gone(tmp_path, ser
     # one document folder alone is a viewer root too
     result = invoke(["view", str(moved / "doc1")])
     assert result.exit_code == 0 and (moved / "doc1" / "_viewer" / "viewer.js").is_file()
-    assert 'href="_viewer/viewer.css"' in (moved / "doc1" / "doc1.html").read_text()
+    assert 'href="./_viewer/viewer.css"' in (moved / "doc1" / "doc1.html").read_text()
 
 
 def test_view_and_html_usage_errors(tmp_path):
