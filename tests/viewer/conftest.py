@@ -64,7 +64,8 @@ def layout_page(n: int) -> PageResult:
                   "<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr></table>", CellFormat.HTML),
              cell(4, Category.FORMULA, [120, 620, 700, 700], r"\frac{a}{b} = \sqrt{c}", CellFormat.LATEX),
              cell(5, Category.TEXT, None, "A block whose box was unusable."),
-             cell(6, Category.PAGE_FOOTER, [400, 1100, 430, 1130], str(n))]
+             cell(6, Category.PAGE_FOOTER, [400, 1100, 430, 1130], str(n)),
+             cell(7, Category.PICTURE, [80, 720, 300, 900], "", CellFormat.NONE, asset=f"images/p{n:04d}-007.png")]
     return PageResult(page=n, status=PageStatus.OK, geometry=geometry(), cells=cells)
 
 
@@ -123,6 +124,11 @@ def layout_doc(tmp_path) -> Path:
     out = tmp_path / "out"
     source = make_source(tmp_path / "source.pdf", 2)
     write_output(out, "doc", [layout_page(1), layout_page(2)], source)
+    from PIL import Image
+
+    (out / "doc" / "images").mkdir()
+    for n in (1, 2):
+        Image.new("RGB", (220, 180), (200, 120, 40)).save(out / "doc" / "images" / f"p{n:04d}-007.png")
     build_views(out)
     return out / "doc" / "doc.html"
 

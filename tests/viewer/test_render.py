@@ -65,3 +65,28 @@ def test_document_urls_cannot_become_schemes(tmp_path):
 
     assert relative_url(tmp_path / "javascript:x" / "y.html", tmp_path) == "./javascript%3Ax/y.html"
     assert relative_url(tmp_path / "_viewer", tmp_path / "a" / "b") == "../../_viewer"
+
+
+def test_every_static_file_is_package_data_and_katex_ships_whole():
+    """A wheel carries what pyproject's package-data names: every file the viewer copies must match it."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    import dotsparse.viewer
+
+    root = Path(dotsparse.viewer.__file__).parent
+    patterns = tomllib.loads((root.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = patterns["dotsparse.viewer"]
+    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"
+             and p.suffix != ".py" and "__pycache__" not in p.parts]
+    assert files and all(any(fnmatch.fnmatch(f, pat) and f.count("/") == pat.count("/") for pat in shipped)
+                         for f in files), files
+    katex = root / "static" / "katex"
+    assert (katex / "katex.min.js").is_file() and (katex / "LICENSE").is_file()
+    fonts = {f.name for f in (katex / "fonts").glob("*.woff2")}
+    css = (katex / "katex.min.css").read_text()
+    import re
+
+    assert set(re.findall(r"fonts/([\w-]+\.woff2)", css)) == fonts, "every font the CSS names ships, and no other"
+    assert ".ttf" not in css and ".woff)" not in css

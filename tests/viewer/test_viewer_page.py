@@ -81,6 +81,9 @@ def test_content_is_rendered_markdown_tables_and_typeset_formulas(open_page, lay
     assert page.locator("#p1-c2 .katex").count() == 1  # inline $x_i^2$ kept its underscore for KaTeX
     assert page.locator("#p1-c3 table td").count() == 2
     assert page.locator("#p1-c4 .katex-display").count() == 1
+    crop = page.locator("#p1-c7 img.crop")
+    crop.scroll_into_view_if_needed()
+    wait_until(page, "document.querySelector('#p1-c7 img.crop').naturalWidth === 220")
 
 
 FORMULAS = [r"\frac{a}{b}", r"\sum_{i=1}^{n} x_i^2", r"\int_0^\infty e^{-x^2}\,dx = \frac{\sqrt{\pi}}{2}",
@@ -135,7 +138,7 @@ def test_keyboard_moves_between_cells_and_pages_and_furniture_hides(open_page, l
     page.keyboard.press("f")  # hide headers and footers: they are skipped by the keys too
     assert not page.locator("#p1-c0").is_visible() and not page.locator("#p1 .box[data-order='0']").is_visible()
     assert page.locator("#p1-c1").is_visible()
-    for _ in range(6):
+    for _ in range(7):  # c1 c2 c3 c4 c5 c7, then page 2
         page.keyboard.press("j")
     page.wait_for_selector("#p2-c1.selected")  # past page 1's footer (hidden) and page 2's header
     page.keyboard.press("p")
