@@ -12,8 +12,8 @@ import re
 from pathlib import Path, PurePosixPath
 from typing import Optional
 
-from ..model import FURNITURE, Category, Cell, DocumentInfo, PageResult
-from .render import cell_html, search_text
+from ..model import FURNITURE, Cell, DocumentInfo, PageResult
+from .render import cell_html, markdown_html, search_text, table_html
 
 _SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                                 "\u2028": "\\u2028", "\u2029": "\\u2029"})
@@ -47,9 +47,21 @@ def cell_record(cell: Cell, doc_dir: Path) -> dict:
     if asset:
         record["a"] = asset
         record["img"] = asset.lower().endswith((".png", ".jpg", ".jpeg", ".webp"))
-    if cell.category is Category.PICTURE and cell.text.strip():
-        record["description"] = True
+    described = _description(cell)
+    if described:
+        record["d"] = described
     return record
+
+
+def _description(cell: Cell) -> Optional[dict]:
+    """A picture's description (`--describe-pictures`), when the data model carries one."""
+    found = getattr(cell, "description", None)  # a field of newer data models; older JSON has none
+    if found is None:
+        return None
+    status = getattr(found.status, "value", str(found.status))
+    text, data = getattr(found, "text", None), getattr(found, "data", None)
+    return {"status": status, "h": markdown_html(text) if text else "", "data": table_html(data) if data else "",
+            "error": getattr(found, "error", None)}
 
 
 def page_record(page: PageResult, doc_dir: Path) -> dict:

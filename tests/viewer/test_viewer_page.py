@@ -221,3 +221,26 @@ def test_detect_and_order_modes_show_boxes_and_order_only(open_page, tmp_path, m
     assert opened.page.locator("#p1 .box").count() == 4
     assert [opened.page.locator(f"#p1 .box >> nth={i}").inner_text() for i in range(4)] == ["0", "1", "2", "3"]
     assert f"box only ({mode} mode)" in opened.page.locator("#p1-c0").inner_text()
+
+
+def test_picture_descriptions_are_shown_sanitized_under_the_crop(open_page, tmp_path):
+    from dotsparse import model
+
+    if "description" not in model.Cell.model_fields:
+        pytest.skip("this data model has no picture descriptions yet")
+    described = model.PictureDescription(status="ok", text="A bar chart <img src=x onerror=alert(1)> of **sales**",
+                                         data="<table><tr><td onclick='x()'>2024</td><td>12</td></tr></table>")
+    failed = model.PictureDescription(status="failed", error="the describer timed out")
+    cells = [cell(0, Category.PICTURE, [80, 100, 700, 400], "", CellFormat.NONE, description=described),
+             cell(1, Category.PICTURE, [80, 500, 700, 800], "", CellFormat.NONE, description=failed)]
+    out = tmp_path / "out"
+    write_output(out, "doc", [PageResult(page=1, status=PageStatus.OK, geometry=geometry(), cells=cells)])
+    build_views(out)
+    opened = open_page(out / "doc" / "doc.html")
+    shown(opened, 1)
+    page = opened.page
+    assert page.locator("#p1-c0 .description strong").inner_text() == "sales"
+    assert page.locator("#p1-c0 .description td").count() == 2
+    assert page.locator("#p1-c0 .description img, #p1-c0 [onclick]").count() == 0
+    assert "the describer timed out" in page.locator("#p1-c1 .description").inner_text()
+    assert opened.dialogs == []

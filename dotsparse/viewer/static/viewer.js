@@ -177,17 +177,32 @@
       img.alt = cell.c + " " + cell.o;
       img.loading = "lazy";
       img.src = cell.a;
-      if (cell.description) body.prepend(el("div", "label", "Description"));
       body.prepend(img);
     } else if (cell.a) {
       const link = el("a", "asset", "open " + cell.a);
       link.href = cell.a;
       body.append(link);
     }
-    if (!cell.h && !cell.a) body.append(el("span", "muted", doc.mode === "detect" || doc.mode === "order"
+    if (cell.d) body.append(description(cell.d));
+    if (!cell.h && !cell.a && !cell.d) body.append(el("span", "muted", doc.mode === "detect" || doc.mode === "order"
       ? "box only (" + doc.mode + " mode)" : "no text"));
     typeset(body);
     return body;
+  }
+
+  function description(d) {
+    const box = el("div", "description");
+    box.append(el("div", "label", "Description" + (d.status === "ok" ? "" : " " + d.status)));
+    const text = el("div");
+    if (d.h) text.innerHTML = d.h;  // sanitized in Python (render.py) with nh3
+    if (d.data) {
+      const wrap = el("div", "table-wrap");
+      wrap.innerHTML = d.data;  // table HTML sanitized in Python (render.py) with nh3
+      text.append(wrap);
+    }
+    box.append(text);
+    if (d.error) box.append(el("div", "muted", d.error));
+    return box;
   }
 
   function typeset(root) {
