@@ -379,7 +379,7 @@
   }
 
   function onKey(event) {
-    const inField = event.target.matches && event.target.matches("input, textarea");
+    const inField = event.target.matches && event.target.matches("input[type=search], textarea");
     if (event.key === "Escape") {
       if (inField) event.target.blur();
       selected = null; clearSelection();
