@@ -281,7 +281,7 @@ class Pipeline:
             if doc.store is not None:
                 took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
-                if self.config.html:
+                if self.config.html or (doc.paths.root / f"{doc.paths.name}.html").is_file():  # never left stale
                     await self._write_viewer(doc)
             self.report.documents_written += 1
             if doc.failed:

@@ -39,7 +39,7 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         await engine.aclose()
     if not config.to_stdout:
         atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
-        if config.html:
+        if config.html or (Path(config.output) / "index.html").is_file():
             from ..viewer import write_run_index
 
             write_run_index(Path(config.output), report.model_dump(mode="json"))

@@ -57,6 +57,10 @@ def test_a_rerun_with_html_builds_the_viewer_of_documents_already_done(tmp_path,
     result = invoke(["parse", str(a), "-o", str(out), "--server", server.url, "--html", "-q"])
     assert result.exit_code == 0, result.output
     assert (out / "doc1" / "doc1.html").is_file() and (out / "index.html").is_file()
+    before = (out / "doc1" / "view" / "p0001.js").stat().st_mtime_ns
+    result = invoke(["parse", str(a), "-o", str(out), "--server", server.url, "--force", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "doc1" / "view" / "p0001.js").stat().st_mtime_ns > before, "a viewer is never left stale"
 
 
 def test_view_builds_from_outputs_and_says_when_the_source_is_gone(tmp_path, server, make_doc, open_page):
