@@ -6,18 +6,15 @@ shared `_viewer/` files go) is the folder given: an output folder, or a single d
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import UsageError
-from ..fileio import atomic_write_text
 from ..model import DocumentInfo, DocumentResult, PageResult
 from .assets import ASSETS_DIR, install_assets
-from .document import VIEW_DIR, ViewerStream
-from .index import DocEntry, write_index
-
-ENTRY = "entry.json"  # the index's summary of one document, beside its page data
+from .document import ViewerStream
+from .entry import DocEntry, read_entry
+from .index import write_index
 
 
 def find_documents(root: Path) -> list[Path]:
@@ -32,33 +29,18 @@ def find_documents(root: Path) -> list[Path]:
 def write_document_view(doc_dir: Path, name: str, info: DocumentInfo, pages: Iterable[PageResult], root: Path,
                         source_roots: Optional[list[Path]] = None, password: Optional[str] = None) -> DocEntry:
     """The viewer of one document, streamed page by page; returns what the index says about it."""
-    install_assets(root)
     stream = ViewerStream(doc_dir, name, info, root, source_roots, password)
     for page in pages:
         stream.add(page)
-    html_path = stream.finish()
-    entry = DocEntry(name=name, html_path=html_path, source=info.source, engine=info.engine, mode=info.mode.value,
-                     page_count=info.page_count, statuses=[(p["page"], p["status"]) for p in stream.pages],
-                     error=info.error)
-    atomic_write_text(doc_dir / VIEW_DIR / ENTRY, json.dumps({
-        "name": entry.name, "html": html_path.name, "source": entry.source, "engine": entry.engine,
-        "mode": entry.mode, "page_count": entry.page_count, "statuses": entry.statuses, "error": entry.error}))
-    return entry
+    stream.finish()
+    assert stream.entry is not None
+    return stream.entry
 
 
 def read_entries(root: Path) -> list[DocEntry]:
-    """What earlier builds wrote about each document under `root` (for the index after a run)."""
-    entries = []
-    for json_path in find_documents(root):
-        entry_path = json_path.parent / VIEW_DIR / ENTRY
-        try:
-            raw = json.loads(entry_path.read_text(encoding="utf-8"))
-            entries.append(DocEntry(name=raw["name"], html_path=json_path.parent / raw["html"], source=raw["source"],
-                                    engine=raw["engine"], mode=raw["mode"], page_count=raw["page_count"],
-                                    statuses=[(int(p), str(s)) for p, s in raw["statuses"]], error=raw.get("error")))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a document parsed without --html: listed once `dotsparse view` builds it
-    return entries
+    """What earlier builds wrote about each document under `root` (for the index after a run); documents
+    parsed without a viewer are listed once `dotsparse view` builds theirs."""
+    return [e for e in (read_entry(p.parent) for p in find_documents(root)) if e is not None]
 
 
 def build_views(path: Path, password: Optional[str] = None) -> tuple[Path, list[DocEntry], list[str]]:

@@ -1,23 +1,25 @@
 """`<doc>.html`: a document writer over the data model, fed one page at a time like the other writers.
 
 Files, all inside the document folder: `<doc>.html`, `view/pNNNN.js` (the page's content, loaded when the
-page scrolls into view) and `view/pNNNN.jpg` (the page image). The script, styles and KaTeX are shared in
-`ROOT/_viewer/` (assets.py).
+page scrolls into view), `view/pNNNN.jpg` (the page image) and `view/entry.json` (for the index). The
+script, styles and KaTeX are shared in `ROOT/_viewer/` (assets.py). It opens the source with PyMuPDF to
+draw page images: call it from the thread that owns PyMuPDF.
 """
 
 from __future__ import annotations
 
 import html
 import os
-from urllib.parse import quote
 from importlib.resources import files
 from pathlib import Path
 from typing import Optional
+from urllib.parse import quote
 
 from ..fileio import atomic_write_text
 from ..model import DocumentInfo, PageResult
-from .assets import ASSETS_DIR, CSP
+from .assets import ASSETS_DIR, CSP, install_assets
 from .data import document_summary, page_record, page_summary, safe_json
+from .entry import DocEntry, write_entry
 from .images import PageImages, locate_source
 
 VIEW_DIR = "view"
@@ -41,14 +43,18 @@ def relative_url(target: Path, start: Path) -> str:
 
 
 class ViewerStream:
-    """Writes a document's viewer page by page; `finish` writes `<doc>.html` last, atomically."""
+    """Writes a document's viewer page by page; `finish` writes `<doc>.html` last, atomically.
+
+    `root` is where the shared files and `index.html` live: the run's output folder."""
 
     def __init__(self, doc_dir: Path, name: str, info: DocumentInfo, root: Path,
                  source_roots: Optional[list[Path]] = None, password: Optional[str] = None):
         self.doc_dir, self.name, self.info, self.root = doc_dir, name, info, root
         self.view = doc_dir / VIEW_DIR
         self.view.mkdir(parents=True, exist_ok=True)
+        install_assets(root)
         self.pages: list[dict] = []
+        self.entry: Optional[DocEntry] = None
         self._images: Optional[PageImages] = None
         source, self.image_note = locate_source(info, source_roots if source_roots is not None else [root.parent])
         stamp = self.view / SOURCE_STAMP
@@ -81,7 +87,7 @@ class ViewerStream:
         usable = path.is_file() and (self._images is not None or self._reuse)
         return f"{VIEW_DIR}/{stem}.jpg" if usable else None
 
-    def finish(self) -> Path:
+    def finish(self) -> None:
         if self._images is not None:
             self._images.close()
             atomic_write_text(self.view / SOURCE_STAMP, self.info.sha256 + "\n")
@@ -95,4 +101,7 @@ class ViewerStream:
                     data=safe_json(summary))
         out = self.doc_dir / f"{self.name}.html"
         atomic_write_text(out, page)
-        return out
+        self.entry = DocEntry(name=self.name, html_path=out, source=self.info.source, engine=self.info.engine,
+                              mode=self.info.mode.value, page_count=self.info.page_count,
+                              statuses=[(p["page"], p["status"]) for p in self.pages], error=self.info.error)
+        write_entry(self.doc_dir, self.entry)

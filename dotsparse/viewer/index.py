@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from ..fileio import atomic_write_text
 from .assets import ASSETS_DIR, CSP
 from .document import relative_url
+from .entry import DocEntry
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -34,20 +34,6 @@ _PAGE = """<!DOCTYPE html>
 </body>
 </html>
 """
-
-
-@dataclass
-class DocEntry:
-    """One document as the index lists it: read from its `<doc>.json`, written by its viewer."""
-
-    name: str
-    html_path: Path
-    source: str
-    engine: str
-    mode: str
-    page_count: int
-    statuses: list[tuple[int, str]] = field(default_factory=list)  # (page, status) in page order
-    error: Optional[str] = None
 
 
 def _e(value: object) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dotsparse.viewer.index import DocEntry, write_index
+from dotsparse.viewer.entry import DocEntry
+from dotsparse.viewer.index import write_index
 
 
 def test_index_lists_documents_pages_and_the_run_summary_escaped(tmp_path):
