@@ -16,6 +16,7 @@ from markdown_it import MarkdownIt
 
 from ..model import Category, Cell, CellFormat
 from ..parse.html import TABLE_ATTRS, TABLE_TAGS
+from .mathspans import find_math
 
 MARKDOWN_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
                  "sup", "sub", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span", "mark",
@@ -25,12 +26,6 @@ MARKDOWN_ATTRS = {"a": {"href", "title"}, "ol": {"start"}, "td": {"align", "cols
 LINK_SCHEMES = {"http", "https", "mailto"}
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
-# $$…$$, \[…\], \(…\), and $…$ in Pandoc's sense: no space inside the dollars, no digit after the closing one
-# Bounded lengths: an answer full of unclosed `\[` costs linear time, not quadratic.
-_MATH = re.compile(r"\$\$(?P<d1>.{1,2000}?)\$\$|\\\[(?P<d2>.{1,2000}?)\\\]|\\\((?P<i1>.{1,500}?)\\\)"
-                   r"|(?<![\\$\w])\$(?P<i2>[^\s$](?:[^$\n]{0,500}?[^\s$\\])?)\$(?!\d)", re.S)
-# Code stays literal: backtick spans and fences, and the <code>/<pre> the cell builder writes for them.
-_CODE = re.compile(r"(`+)[\s\S]*?\1|<code[\s>][\s\S]*?</code>|<pre[\s>][\s\S]*?</pre>")
 MATH_CLASSES = {"span": {"math", "display"}}
 
 
@@ -43,18 +38,13 @@ def markdown_html(text: str) -> str:
     nonce = secrets.token_hex(4)
     spans: list[str] = []
 
-    def cut(m: re.Match) -> str:
-        display = m.group("d1") is not None or m.group("d2") is not None
-        tex = next(g for g in (m.group("d1"), m.group("d2"), m.group("i1"), m.group("i2")) if g is not None)
-        spans.append(math_span(tex, display))
-        return f"dsmath{nonce}x{len(spans) - 1}x"
-
     parts: list[str] = []
     at = 0
-    for code in _CODE.finditer(text):
-        parts += [_MATH.sub(cut, text[at:code.start()]), code.group(0)]
-        at = code.end()
-    protected = "".join(parts) + _MATH.sub(cut, text[at:])
+    for span in find_math(text):
+        spans.append(math_span(span.tex, span.display))
+        parts += [text[at:span.start], f"dsmath{nonce}x{len(spans) - 1}x"]
+        at = span.end
+    protected = "".join(parts) + text[at:]
     safe = _clean(_md.render(protected))
     if spans:  # a placeholder may have landed in an attribute (a link's URL): the result is cleaned again
         safe = _clean(re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], safe), math=True)

@@ -52,6 +52,18 @@ def test_assets_must_be_plain_files_inside_the_document_folder(tmp_path):
         assert safe_asset(tmp_path, bad) is None, bad
 
 
+def test_unclosed_delimiters_stay_text():
+    # One pass over the text: these took 2-30 s each with the regex scanning that came before.
+    for bad in ["\\[ " * 20000, "$ " * 30000, "<code " * 20000]:
+        assert 'class="math' not in markdown_html(bad)
+    assert markdown_html("$$ x " * 10000).count('class="math display"') == 5000
+
+
+def test_escaped_dollars_and_prices_are_not_math():
+    assert markdown_html(r"price \$5 and $x$") == '<p>price $5 and <span class="math">x</span></p>\n'
+    assert markdown_html("a$b$ $ c $ $d$1") == "<p>a$b$ $ c $ $d$1</p>\n"
+
+
 def test_code_stays_literal_and_math_in_a_link_cannot_break_out():
     assert markdown_html("`$a$` and <code>$b$</code>") == "<p><code>$a$</code> and <code>$b$</code></p>\n"
     import lxml.html
