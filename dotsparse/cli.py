@@ -120,6 +120,9 @@ def parse(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
     unavailable_timeout: float = typer.Option(300.0, help="Seconds to wait when every server is down."),
     overlay: bool = typer.Option(False, help="Also write page images with numbered, coloured boxes."),
+    html: bool = typer.Option(False, "--html", help=(
+        "Also write the HTML viewer: OUT/<doc>/<doc>.html (page images with clickable boxes beside the content) "
+        "and OUT/index.html. Opens from disk, no server. [bold]dotsparse view OUT[/bold] builds it later.")),
     page_furniture: bool = typer.Option(True, "--page-furniture/--no-page-furniture", help=(
         "Keep page headers and footers in <doc>.md (<doc>_nohf.md never has them).")),
     force: bool = typer.Option(False, help="Redo pages already done by an earlier run."),
@@ -137,6 +140,8 @@ def parse(
         unknown = set(fallback_steps) - {"rescale", "boxes", "embedded", "none"}
         if unknown:
             raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
+        if html and output == "-":
+            raise UsageError("--html writes files: give an output folder with -o, not -o -")
         if mode is Mode.BOX and box is None:
             raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
         config = RunConfig(
@@ -146,7 +151,7 @@ def parse(
             temperature=temperature, top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
             timeout=timeout, page_timeout=page_timeout, doc_timeout=doc_timeout,
             max_failed_ratio=max_failed_ratio, max_retries=max_retries, fallback=fallback_steps,
-            unavailable_timeout=unavailable_timeout, overlay=overlay, page_furniture=page_furniture,
+            unavailable_timeout=unavailable_timeout, overlay=overlay, html=html, page_furniture=page_furniture,
             force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
             trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
         from .run.session import run_session
@@ -171,6 +176,29 @@ def parse(
     if report.interrupted:
         raise typer.Exit(EXIT_BY_SIGNAL.get(report.interrupted, 130))
     raise typer.Exit(report.exit_code)
+
+
+@app.command("view", no_args_is_help=True, cls=_Command)
+def view(
+    path: Path = typer.Argument(..., help="An output folder of `dotsparse parse`, or one document folder in it."),
+    password: Optional[str] = typer.Option(None, help="Password of encrypted source PDFs (for the page images)."),
+) -> None:
+    """Build the HTML viewer from existing outputs, without parsing again: [bold]dotsparse view OUT[/bold],
+    then open OUT/index.html. Page images are rendered from each source at the path recorded in <doc>.json
+    (or beside OUT); when a source is gone or changed, boxes are drawn on a blank page of the page's size."""
+    from .viewer import build_views
+
+    try:
+        index, entries, problems = build_views(path, password)
+    except UsageError as exc:
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    for problem in problems:
+        stderr.print(f"[red]{escape(problem)}[/red]", highlight=False, soft_wrap=True)
+    pages = sum(len(e.statuses) for e in entries)
+    stderr.print(escape(f"{len(entries)} document(s), {pages} page(s): {index}"), highlight=False, soft_wrap=True)
+    typer.echo(str(index.resolve()))
+    raise typer.Exit(1 if problems else 0)
 
 
 @app.command("prompts", cls=_Command)

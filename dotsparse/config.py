@@ -49,6 +49,7 @@ class RunConfig(BaseModel):
     max_failed_ratio: Optional[float] = Field(default=None, ge=0.0, le=1.0)  # stop scheduling above it
     fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
     overlay: bool = False
+    html: bool = False  # also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html
     page_furniture: bool = True
     force: bool = False
     quiet: bool = False

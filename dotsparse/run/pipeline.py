@@ -33,6 +33,7 @@ from ..fileio import check_confined, display, ensure_dir, when_fds_free
 from ..memory import return_free_memory
 from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
+from ..viewer import write_document_view
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
@@ -212,6 +213,8 @@ class Pipeline:
             self.progress.add_pages(len(indices))
             if store and not self.config.force and store.is_done() and paths and paths.json.is_file():
                 if self._reuse(doc):
+                    if self.config.html and not (paths.root / f"{paths.name}.html").is_file():
+                        await self._write_viewer(doc)
                     return
             if store:
                 store.clear_done()
@@ -454,6 +457,10 @@ class Pipeline:
                 self.report.failed_files.append(FileError(source=doc.name, error=error))
                 if not self._disk_full(exc):
                     self.progress.log(f"[red]{escape(error)}[/red]")
+            else:
+                assert doc.paths is not None
+                if self.config.html or (doc.paths.root / f"{doc.paths.name}.html").is_file():  # never left stale
+                    await self._write_viewer(doc)
         else:
             self.report.documents_written += 1
         if doc.failed:
@@ -468,6 +475,20 @@ class Pipeline:
         if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
             doc.store.mark_done()
         return time.monotonic() - started
+
+    async def _write_viewer(self, doc: DocJob) -> None:
+        """The HTML viewer, a writer over the assembled pages; on the PyMuPDF thread (it renders page images)."""
+        assert doc.paths is not None and doc.store is not None
+        paths = doc.paths
+        started = time.monotonic()
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                self._mupdf, lambda: write_document_view(paths.root, paths.name, doc.info, self._doc_pages(doc),
+                                                         Path(self.config.output), password=self.config.password))
+        except Exception as exc:  # the viewer is a view: its failure never loses the parse
+            self.progress.log(f"[red]{escape(doc.name)}: viewer not written ({type(exc).__name__}: "
+                              f"{escape(str(exc))})[/red]")
+        self.report.add_stage("view", time.monotonic() - started)
 
     def _doc_pages(self, doc: DocJob) -> Iterator[PageResult]:
         assert doc.store is not None

@@ -43,6 +43,8 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         report = await _run(config, prompt, found, console)
         if out is not None:
             _write_report(out, report, console)
+            if config.html or (out / "index.html").is_file():  # once written, never left stale
+                _write_index(out, report, console)
     if report.stopped_early and config.quiet:  # --quiet hides log lines, never why a run stopped
         console.print(f"[red]error:[/red] stopped early: {escape(report.stopped_early)}", highlight=False)
     if report.unaccounted:
@@ -91,6 +93,17 @@ def _write_report(out: Path, report: RunReport, console: Console) -> None:
         report.unaccounted.append(f"{display(out / 'run.json')}: not written ({exc.strerror or exc})")
         console.print(f"[red]error:[/red] report: cannot write {display(out / 'run.json')} ({exc.strerror or exc}); "
                       "the pages committed are kept; run the same command again", highlight=False)
+
+
+def _write_index(out: Path, report: RunReport, console: Console) -> None:
+    """OUT/index.html for the viewer (`--html`): a view, so a failure is reported and loses nothing."""
+    from ..viewer import write_run_index
+
+    try:
+        write_run_index(out, report.model_dump(mode="json"))
+    except Exception as exc:
+        console.print(f"[red]error:[/red] viewer: {display(out / 'index.html')} not written "
+                      f"({escape(str(exc))})", highlight=False)
 
 
 def _early_signal(name: str) -> None:
