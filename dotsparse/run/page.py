@@ -60,7 +60,8 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
                         repairs=found.repairs, cells=found.cells,
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
-                                          finish_reason=answer.finish_reason, endpoint=answer.endpoint))
+                                          requests=answer.requests, finish_reason=answer.finish_reason,
+                                          endpoint=answer.endpoint))
     if found.status is PageStatus.FAILED:
         result.raw_answer = (answer.text or "")[:20000]
     result.timings.render_s = job.render_s

@@ -26,6 +26,7 @@ from ..raster import OpenSource, RenderOptions, file_sha256
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
+from .hybrid import page_path
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
 from .progress import Progress
@@ -64,9 +65,9 @@ class Pipeline:
         self.box = Box(x1=config.box[0], y1=config.box[1], x2=config.box[2], y2=config.box[3]) if config.box else None
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
-        self.ladder = FallbackLadder(config, engine)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
+        self.ladder = page_path(FallbackLadder(config, engine), config, engine, self._mupdf)
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays

@@ -1,0 +1,137 @@
+"""The PDF's own text inside the model's boxes, for the hybrid path.
+
+Whether a page's text layer can stand in for the model's reading (`judge_page`), and the text of
+each box the model found (`texts_in_boxes`), read with the embedded engine's text rules: ligatures
+expanded, hyphenation undone, right-to-left lines ordered, fixed-pitch listings kept as code.
+Every function here touches PyMuPDF: call them on the pipeline's one PyMuPDF thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Optional
+
+import pymupdf
+
+from ..engines.base import PageRef
+from ..engines.embedded.assemble import region_text
+from ..engines.embedded.documents import load_page, open_document
+from ..engines.embedded.quality import judge
+from ..engines.embedded.regions import Rect, Region, Word, area, has_centre
+from ..engines.embedded.styles import mark_code_and_formulas
+from ..engines.embedded.textlayer import SpanSurvey, page_words, survey_spans
+from ..model import Box, Category, PageGeometry
+
+MODEL_CATEGORIES = frozenset({Category.TABLE, Category.FORMULA})  # HTML and LaTeX: only the model writes them
+_COVERED_SHARE = 0.5  # of a page's text drawn under a later image: a scan over its OCR text, not born-digital
+_UNMAPPED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s+\S")
+_CACHE = 64
+
+
+@dataclass(frozen=True)
+class Verdict:
+    use_text_layer: bool
+    reason: str
+
+
+@dataclass
+class _PageLayer:
+    rect: Rect
+    words: list[Word]
+    survey: SpanSurvey
+
+
+_layers: "OrderedDict[tuple[str, int], _PageLayer]" = OrderedDict()  # judged pages awaiting their boxes
+
+
+def judge_page(ref: PageRef, source: str) -> Verdict:
+    """May this page's text layer give its text? `source`: auto (judge it) or pdf (any text layer will do)."""
+    if ref.kind != "pdf":
+        return Verdict(False, "an image has no text layer")
+    page = load_page(open_document(ref.path, ref.password), ref.index)
+    survey = survey_spans(page)
+    if source == "pdf":
+        words = page_words(page, [])  # invisible OCR layers included: the user vouches for them
+        if not words:
+            return Verdict(False, "no text layer")
+        _remember(ref, _PageLayer(tuple(page.rect), words, survey))
+        return Verdict(True, "text layer (--text-source pdf)")
+    words = page_words(page, survey.hidden)
+    verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
+    if verdict.needs_ocr:
+        return Verdict(False, verdict.reason)
+    if _covered_share(page) > _COVERED_SHARE:
+        return Verdict(False, "text layer lies under an image (a scan over its OCR text)")
+    _remember(ref, _PageLayer(tuple(page.rect), words, survey))
+    return Verdict(True, verdict.reason)
+
+
+def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Category, Box]]) -> list[Optional[str]]:
+    """The text-layer text of each (category, box in sent pixels); None where the model must read it.
+
+    Each word goes to the smallest box holding its centre, pictures, tables and formulas included,
+    so a figure's labels never leak into the paragraph around it. None for tables, formulas, pictures
+    and boxes whose text layer is empty or unreadable.
+    """
+    layer = _layers.pop((str(ref.path), ref.index), None)
+    if layer is None:  # not judged in this process (e.g. evicted): read it again
+        page = load_page(open_document(ref.path, ref.password), ref.index)
+        survey = survey_spans(page)
+        layer = _PageLayer(tuple(page.rect), page_words(page, survey.hidden), survey)
+    x0, y0, x1, y1 = layer.rect
+    sx, sy = (x1 - x0) / geometry.sent_width, (y1 - y0) / geometry.sent_height
+    regions = [Region((x0 + b.x1 * sx, y0 + b.y1 * sy, x0 + b.x2 * sx, y0 + b.y2 * sy), category)
+               for category, b in cells]
+    for word in layer.words:
+        holders = [r for r in regions if has_centre(r.bbox, word)]
+        if holders:
+            min(holders, key=lambda r: area(r.bbox)).words.append(word)
+    categories = [r.category for r in regions]
+    mark_code_and_formulas(regions, layer.survey)
+    for region, category in zip(regions, categories):
+        region.category = category  # the model's category stands; only the code flag is taken
+    return [_text(r) for r in regions]
+
+
+def _text(region: Region) -> Optional[str]:
+    if region.category in MODEL_CATEGORIES or region.category is Category.PICTURE or not region.words:
+        return None
+    text = region_text(region)
+    if region.category is Category.SECTION_HEADER:
+        text = _heading_level(text)
+    letters = re.sub(r"[\s#>*`\\-]", "", text)
+    if not letters or len(_UNMAPPED.findall(text)) > 0.1 * len(letters):
+        return None
+    return text
+
+
+def _heading_level(text: str) -> str:
+    """`## 2.3 Methods` -> `### 2.3 Methods`: a numbered heading's depth is its level (the text layer has no other)."""
+    body = text[3:] if text.startswith("## ") else text
+    match = _NUMBERED.match(body)
+    level = 2 + match.group(1).count(".") if match else 2
+    return "#" * min(6, level) + " " + body
+
+
+def _covered_share(page: pymupdf.Page) -> float:
+    """Share of the page's text runs drawn before an image that covers them (text hidden by a picture)."""
+    texts: list[Rect] = []
+    covered = 0
+    for kind, box in page.get_bboxlog():
+        if kind in ("fill-text", "stroke-text"):
+            texts.append(tuple(box))
+        elif kind == "fill-image" and texts:
+            hit = [t for t in texts if box[0] <= (t[0] + t[2]) / 2 <= box[2] and box[1] <= (t[1] + t[3]) / 2 <= box[3]]
+            covered += len(hit)
+            texts = [t for t in texts if t not in hit]
+    total = covered + len(texts)
+    return covered / total if total else 0.0
+
+
+def _remember(ref: PageRef, layer: _PageLayer) -> None:
+    _layers[(str(ref.path), ref.index)] = layer
+    while len(_layers) > _CACHE:
+        _layers.popitem(last=False)
