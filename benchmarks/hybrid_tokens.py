@@ -28,9 +28,10 @@ What is measured, and what is not:
   similarity over all text). The full path's text is the fake server's own answer, i.e. the known text,
   so its 1.000 is true by construction and measures nothing; the hybrid figure measures the text-layer
   reading (dotsparse.run.textfill) against text it did not produce.
-- `--samples DIR`: real born-digital PDFs read in place. No model answers them here, so only what the
-  hybrid path would leave to the model is measured: the share of a page's characters that its text
-  layer already holds (the embedded engine's layout as the boxes), and the tokens of that text.
+- `--samples DIR` (e.g. /work/shared/samples/docling, read in place): for each real dots.ocr answer in
+  DIR/dots_answers whose PDF is in DIR, the model's own boxes are filled from the text layer and the
+  content is compared with the model's own text; tokens of the real answer vs the hybrid requests.
+  No server takes part: there is no model here to answer a layout_only prompt on a real page.
 """
 
 from __future__ import annotations
@@ -111,45 +112,67 @@ def sensitivity(full: dict, hybrid: dict, args) -> str:
 
 
 def samples(folder: Path) -> None:
-    """Real PDFs: how much of each page's text its text layer already holds, in the embedded engine's regions."""
+    """Real dots.ocr answers in `folder`/dots_answers whose PDF is in `folder`: the model's own boxes filled
+    from the text layer, against the model's own text; and the output tokens either path needs."""
+    import re
+
     import pymupdf
 
-    from dotsparse.engines.embedded.documents import load_page
-    from dotsparse.engines.embedded.layout import detect_regions
-    from dotsparse.engines.embedded.quality import judge
-    from dotsparse.engines.embedded.textlayer import page_words, survey_spans
-    from dotsparse.engines.embedded.assemble import region_text
-    from dotsparse.model import Category
+    from dotsparse.engines.base import PageRef
+    from dotsparse.model import Box, Category, PageGeometry
+    from dotsparse.parse.repair import recover_elements
+    from dotsparse.run.textfill import judge_page, texts_in_boxes
+    from dotsparse.sizing import smart_resize
 
-    rows = []
-    for pdf in sorted(folder.glob("*.pdf")):
-        try:
-            doc = pymupdf.open(pdf)
-        except Exception:
+    def plain(text: str) -> str:  # content only: Markdown marks, bullets and spacing apart
+        return " ".join(re.sub(r"[*_#`>]|^\s*[-•]\s", " ", text, flags=re.M).split())
+
+    for source in sorted((folder / "dots_answers").glob("*.source.txt")):
+        m = re.search(r"pdf/([^,]+\.pdf), page (\d+)", source.read_text())
+        pdf = folder / m.group(1) if m else None
+        if pdf is None or not pdf.is_file():
             continue
-        for index in range(min(doc.page_count, 3)):
-            page = load_page(doc, index)
-            survey = survey_spans(page)
-            words = page_words(page, survey.hidden)
-            if judge(page, words, survey.hidden_chars, survey.total_chars).needs_ocr:
-                rows.append((pdf.name, index + 1, None, 0, 0))
-                continue
-            regions = detect_regions(page, words)
-            text = [region_text(r) for r in regions if r.category not in (Category.TABLE, Category.FORMULA,
-                                                                         Category.PICTURE)]
-            model = [region_text(r) for r in regions if r.category in (Category.TABLE, Category.FORMULA)]
-            rows.append((pdf.name, index + 1, len(regions), count_tokens("".join(text)), count_tokens("".join(model))))
-        doc.close()
-    digital = [r for r in rows if r[2] is not None]
-    print(f"\nreal PDFs in {folder}: {len(rows)} pages (first 3 of each), {len(digital)} born-digital by the text layer "
-          f"judge, {len(rows) - len(digital)} left to the full path")
-    if digital:
-        text = sum(r[3] for r in digital)
-        model = sum(r[4] for r in digital)
-        boxes = sum(r[2] for r in digital)
-        print(f"  text tokens the model would write on the full path (text cells): {text / len(digital):7.0f} /page")
-        print(f"  tokens the hybrid path still asks of it (tables, formulas):     {model / len(digital):7.0f} /page")
-        print(f"  boxes per page (layout_only answers ~{boxes / len(digital):.0f} boxes x ~25 tokens)")
+        answer = source.with_name(source.name.replace(".source.txt", ".json")).read_text()
+        elements = [e for e in recover_elements(answer).elements if isinstance(e.get("bbox"), list)
+                    and len(e["bbox"]) == 4 and isinstance(e.get("category"), str)]
+        index = int(m.group(2)) - 1
+        with pymupdf.open(pdf) as doc:
+            rect = doc[index].rect
+            words = [w[:4] for w in doc[index].get_text("words")]
+        # The answer does not say the size of the image it saw: take the dpi whose image puts most of the
+        # page's words inside the model's boxes (this uses the boxes only, never the text being scored).
+        def inside(dpi: float) -> int:
+            w, h = smart_resize(round(rect.width * dpi / 72), round(rect.height * dpi / 72))
+            sx, sy = w / rect.width, h / rect.height
+            return sum(any(b[0] <= (x0 + x1) / 2 * sx <= b[2] and b[1] <= (y0 + y1) / 2 * sy <= b[3]
+                           for b in (e["bbox"] for e in elements)) for x0, y0, x1, y1 in words)
+        dpi = max((72, 96, 100, 120, 144, 150, 200), key=inside)
+        w, h = smart_resize(round(rect.width * dpi / 72), round(rect.height * dpi / 72))
+        geometry = PageGeometry(width_pt=rect.width, height_pt=rect.height, dpi=dpi, width_px=w, height_px=h,
+                                sent_width=w, sent_height=h)
+        ref = PageRef(path=pdf, index=index, kind="pdf")
+        verdict = judge_page(ref, "auto")
+        cells = [(Category(e["category"]), Box(x1=e["bbox"][0], y1=e["bbox"][1], x2=e["bbox"][2], y2=e["bbox"][3]))
+                 for e in elements]
+        texts = texts_in_boxes(ref, geometry, cells)
+        pairs = [(t, e.get("text") or "") for t, e in zip(texts, elements) if t is not None]
+        matched = sum(sum(b.size for b in difflib.SequenceMatcher(None, plain(t), plain(e), autojunk=False)
+                          .get_matching_blocks()) for t, e in pairs)
+        chars = sum(max(len(plain(t)), len(plain(e))) for t, e in pairs)
+        layout_only = json.dumps([{"bbox": e["bbox"], "category": e["category"]} for e in elements])
+        asked = [e.get("text") or "" for t, e in zip(texts, elements) if t is None and e["category"] != "Picture"]
+        full_tokens, hybrid_tokens = count_tokens(answer), count_tokens(layout_only) + sum(map(count_tokens, asked))
+        print(f"\nreal dots.ocr answer: {pdf.name} page {index + 1} ({len(elements)} boxes, image {w}x{h} "
+              f"as fitted; text layer: {verdict.reason})")
+        print(f"  text cells filled from the text layer: {len(pairs)} of {len(elements)}; their content against "
+              f"the model's own text (Markdown marks aside): {matched / chars if chars else 1:.4f}")
+        print(f"  output tokens: full {full_tokens}, hybrid {hybrid_tokens} (layout_only + "
+              f"{len(asked)} boxes by the model): {full_tokens / max(1, hybrid_tokens):.2f}x fewer")
+        for t, e in pairs:
+            if plain(t) != plain(e):
+                at = next(i for i, (a, b) in enumerate(zip(plain(t) + " ", plain(e) + " ")) if a != b)
+                print(f"    differs: model ...{plain(e)[max(0, at - 30):at + 40]!r}\n"
+                      f"             pdf   ...{plain(t)[max(0, at - 30):at + 40]!r}")
 
 
 def main() -> None:

@@ -21,13 +21,14 @@ from ..engines.embedded.documents import load_page, open_document
 from ..engines.embedded.quality import judge
 from ..engines.embedded.regions import Rect, Region, Word, area, has_centre
 from ..engines.embedded.styles import mark_code_and_formulas
-from ..engines.embedded.textlayer import SpanSurvey, page_words, survey_spans
+from ..engines.embedded.textlayer import SpanSurvey, group_lines, line_text, page_words, survey_spans
 from ..model import Box, Category, PageGeometry
 
 MODEL_CATEGORIES = frozenset({Category.TABLE, Category.FORMULA})  # HTML and LaTeX: only the model writes them
 _COVERED_SHARE = 0.5  # of a page's text drawn under a later image: a scan over its OCR text, not born-digital
 _UNMAPPED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s+\S")
+_BULLET = re.compile(r"^\s*[-•◦▪▫●○■□‣⁃∙·–—*»✓✔➢➤►]\s")
 _CACHE = 64
 
 
@@ -104,13 +105,25 @@ def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Categ
 def _text(region: Region) -> Optional[str]:
     if region.category in MODEL_CATEGORIES or region.category is Category.PICTURE or not region.words:
         return None
-    text = region_text(region)
+    text = _list_items(region) if region.category is Category.LIST_ITEM else region_text(region)
     if region.category is Category.SECTION_HEADER:
         text = _heading_level(text)
     letters = re.sub(r"[\s#>*`\\-]", "", text)
     if not letters or len(_UNMAPPED.findall(text)) > 0.1 * len(letters):
         return None
     return text
+
+
+def _list_items(region: Region) -> str:
+    """One box may hold several bulleted items (the model's boxes often do): one Markdown item per bullet."""
+    lines = group_lines(region.words)
+    starts = [i for i, line in enumerate(lines) if _BULLET.match(line_text(line))]
+    if len(starts) < 2:
+        return region_text(region)
+    starts = [0] + starts if starts[0] else starts
+    items = [Region(region.bbox, Category.LIST_ITEM, [w for line in lines[a:b] for w in line])
+             for a, b in zip(starts, starts[1:] + [len(lines)])]
+    return "\n".join(region_text(item) for item in items)
 
 
 def _heading_level(text: str) -> str:
@@ -125,10 +138,13 @@ def _covered_runs(page: pymupdf.Page) -> tuple[list[Rect], int]:
     """Text runs drawn before an image or a filled shape that covers them, and the number of runs."""
     texts: list[Rect] = []
     covered: list[Rect] = []
+    x0, y0, x1, y1 = tuple(page.rect)
     for kind, box in page.get_bboxlog():
         if kind in ("fill-text", "stroke-text"):
             texts.append(tuple(box))
-        elif kind in ("fill-image", "fill-path", "fill-imgmask", "fill-shade") and texts:
+        # Shadings are logged unclipped (an infinite box), so they say nothing about what they cover.
+        elif kind in ("fill-image", "fill-path", "fill-imgmask") and texts \
+                and box[0] >= x0 - 1 and box[1] >= y0 - 1 and box[2] <= x1 + 1 and box[3] <= y1 + 1:
             hit = [t for t in texts if _centre_in(t, box)]
             if hit:
                 covered += hit

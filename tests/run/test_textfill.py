@@ -86,3 +86,14 @@ def test_text_nobody_sees_sends_its_box_to_the_model(tmp_path):
                                            (Category.TEXT, _sent(10, 90, 390, 150)),
                                            (Category.TEXT, _sent(10, 190, 390, 250))])
     assert texts[0].startswith("An ordinary") and texts[1] is None and texts[2] is None
+
+
+def test_one_list_box_with_several_bullets_gives_one_item_per_bullet(tmp_path):
+    def draw(page):
+        page.insert_textbox((20, 20, 380, 120), "• First item, long enough that it wraps onto a second line of "
+                            "the box.\n• Second item.\n• Third item.", fontsize=11, fontname="china-s")
+    ref = _page(tmp_path, draw)
+    judge_page(ref, "auto")
+    [text] = texts_in_boxes(ref, GEOMETRY, [(Category.LIST_ITEM, _sent(10, 10, 390, 130))])
+    assert text.splitlines() == ["- First item, long enough that it wraps onto a second line of the box.",
+                                 "- Second item.", "- Third item."]
