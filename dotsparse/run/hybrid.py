@@ -129,7 +129,7 @@ def page_path(full: PageProducer, config: RunConfig, engine: Engine, mupdf: Exec
     """The pipeline's producer of pages: the hybrid path where the run allows it, else the full path."""
     if engine.name == "embedded" or not engine.needs_image:
         return full  # the embedded engine reads the text layer itself
-    if config.text_source == "model":
+    if config.text_source == "model" or config.prompt_file is not None:  # a prompt of one's own is sent as is
         return ModelPath(full)
     return HybridPath(full, engine, config.text_source, mupdf)
 
