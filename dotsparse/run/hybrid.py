@@ -58,7 +58,7 @@ class HybridPath:
             return await self._full(job, Tally(), kind, verdict.reason)
         tally = Tally()
         try:
-            result = await self._hybrid(job, tally)
+            result = await self._hybrid(job, tally, blank=verdict.reason == "no text layer")
         except ServerUnavailable:
             raise
         except Exception as exc:  # the full path may still succeed where this one failed
@@ -67,11 +67,13 @@ class HybridPath:
             return await self._full(job, tally, "hybrid_unusable", result.error or result.status.value)
         return result
 
-    async def _hybrid(self, job: PageJob, tally: Tally) -> PageResult:
+    async def _hybrid(self, job: PageJob, tally: Tally, blank: bool) -> PageResult:
         started = time.monotonic()
         found = await detect_layout(self.engine, job, tally)
         if found.status in (PageStatus.FAILED, PageStatus.TRUNCATED) or found.looped:
             raise RuntimeError(f"layout detection was {found.status.value} ({found.error or 'looping or cut'})")
+        if not found.cells and not blank:  # the page has text: an empty layout would lose all of it
+            raise RuntimeError("layout detection found no blocks on a page with text")
         keep = _KEPT.get(job.mode)
         cells = [c for c in found.cells if c.bbox_px]
         # The model answers integer pixels of the sent image: rounding undoes the round trip through page pixels.

@@ -150,3 +150,12 @@ def test_tables_mode_asks_only_for_the_tables(tmp_path, make_doc, server):
     tables = sum(1 for page in spec.pages for b in page.blocks if b.category == "Table")
     assert [r.prompt_name for r in requests].count("grounding_ocr") == tables
     assert _cells(hybrid) == _cells(full) and all(c["category"] == "Table" for page in _cells(hybrid) for c in page)
+
+
+def test_an_empty_layout_on_a_page_with_text_is_not_taken(tmp_path, server):
+    # No identity marker: the test server does not know the page and answers an empty layout ("[]").
+    path = make_pdf(tmp_path / "unknown.pdf", simple_doc(13, 1), marker=False)
+    doc, _, requests = _run(path, tmp_path / "o", server, "auto")
+    assert [r.prompt_name for r in requests] == ["layout_only", "layout_all"]
+    page = doc["pages"][0]
+    assert page["path"] == "model" and any("no blocks on a page with text" in r["detail"] for r in page["repairs"])
