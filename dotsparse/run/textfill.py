@@ -9,6 +9,7 @@ Every function here touches PyMuPDF: call them on the pipeline's one PyMuPDF thr
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional
@@ -91,15 +92,31 @@ def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Categ
     sx, sy = (x1 - x0) / geometry.sent_width, (y1 - y0) / geometry.sent_height
     regions = [Region((x0 + b.x1 * sx, y0 + b.y1 * sy, x0 + b.x2 * sx, y0 + b.y2 * sy), category)
                for category, b in cells]
-    for word in layer.words:
-        holders = [r for r in regions if has_centre(r.bbox, word)]
-        if holders:
-            min(holders, key=lambda r: area(r.bbox)).words.append(word)
+    _assign(layer.words, regions)
     categories = [r.category for r in regions]
     mark_code_and_formulas(regions, layer.survey)
     for region, category in zip(regions, categories):
         region.category = category  # the model's category stands; only the code flag is taken
     return [None if any(_centre_in(u, r.bbox) for u in layer.unseen) else _text(r) for r in regions]
+
+
+def _assign(words: list[Word], regions: list[Region]) -> None:
+    """Each word to the smallest region holding its centre, in reading order within it.
+
+    Regions are visited smallest first over the words sorted by height, so a page of many boxes and
+    many words costs a binary search per box rather than words x boxes.
+    """
+    order = sorted(range(len(words)), key=lambda i: words[i].cy)
+    heights = [words[i].cy for i in order]
+    taken: dict[int, Region] = {}
+    for region in sorted(regions, key=lambda r: area(r.bbox)):
+        x0, y0, x1, y1 = region.bbox
+        for k in range(bisect_left(heights, y0), bisect_right(heights, y1)):
+            i = order[k]
+            if i not in taken and has_centre(region.bbox, words[i]):
+                taken[i] = region
+    for i in sorted(taken):  # the text layer's order, as the regions would have collected them
+        taken[i].words.append(words[i])
 
 
 def _text(region: Region) -> Optional[str]:
