@@ -27,6 +27,7 @@ from .page import PageJob, note, result_from_answer
 from .textfill import judge_page, texts_in_boxes
 
 HYBRID_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)  # modes whose prompt (layout_all) writes text
+VLM_ENGINES = ("openai", "transformers")  # engines that run dots.ocr and so answer layout_only and grounding_ocr
 _KEPT = {Mode.TABLES: Category.TABLE, Mode.FORMULAS: Category.FORMULA}
 
 
@@ -129,8 +130,8 @@ class ModelPath:
 
 def page_path(full: PageProducer, config: RunConfig, engine: Engine, mupdf: Executor) -> PageProducer:
     """The pipeline's producer of pages: the hybrid path where the run allows it, else the full path."""
-    if engine.name == "embedded" or not engine.needs_image:
-        return full  # the embedded engine reads the text layer itself
+    if engine.name not in VLM_ENGINES or not engine.needs_image:
+        return full  # the embedded engine reads the text layer itself; others answer as they are told
     if config.text_source == "model" or config.prompt_file is not None:  # a prompt of one's own is sent as is
         return ModelPath(full)
     return HybridPath(full, engine, config.text_source, mupdf)
