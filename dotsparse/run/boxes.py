@@ -41,10 +41,11 @@ class Tally:
 
 
 async def detect_layout(engine: Engine, job: PageJob, tally: Tally) -> Interpretation:
-    """The layout_only request: boxes, categories and reading order, no text."""
-    detect = replace(job, mode=Mode.DETECT, prompt=load_prompt("layout_only"))
+    """The layout_only request: boxes, categories and reading order, no text (the cells stay in the
+    model's reading order: `order` mode, not `detect`, which sorts them by position)."""
+    detect = replace(job, mode=Mode.ORDER, prompt=load_prompt("layout_only"))
     answer = tally.add(await engine.infer(build_request(detect)))
-    return interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.DETECT)
+    return interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.ORDER)
 
 
 async def read_boxes(engine: Engine, job: PageJob, boxes_sent: list[Box], tally: Tally,

@@ -16,8 +16,8 @@ def write_document(markdown: Path, markdown_nohf: Path, json_path: Path, info: D
                    pages: Iterable[PageResult], furniture: bool = True) -> None:
     """Each page is read once and fed to every writer; every file appears only when all are complete."""
     with ExitStack() as stack:
-        streams = (MarkdownStream(stack.enter_context(atomic_open(markdown)), furniture),
-                   MarkdownStream(stack.enter_context(atomic_open(markdown_nohf)), furniture=False),
+        streams = (MarkdownStream(stack.enter_context(atomic_open(markdown)), furniture, info.mode),
+                   MarkdownStream(stack.enter_context(atomic_open(markdown_nohf)), furniture=False, mode=info.mode),
                    DocumentJsonStream(stack.enter_context(atomic_open(json_path)), info))
         for page in pages:
             for stream in streams:
