@@ -32,12 +32,25 @@ _KEPT = {Mode.TABLES: Category.TABLE, Mode.FORMULAS: Category.FORMULA}
 
 
 class PageProducer(Protocol):
+    not_dots_ocr: Optional[str]  # set by the ladder when the server does not answer like dots.ocr
+
     async def produce(self, job: PageJob) -> PageResult: ...
 
     async def aclose(self) -> None: ...
 
 
-class HybridPath:
+class _Wrapper:
+    full: PageProducer
+
+    @property
+    def not_dots_ocr(self) -> Optional[str]:
+        return getattr(self.full, "not_dots_ocr", None)
+
+    async def aclose(self) -> None:
+        await self.full.aclose()
+
+
+class HybridPath(_Wrapper):
     """Wraps the full path (`full`, the fallback ladder) and takes pages off it when their PDF holds the text."""
 
     def __init__(self, full: PageProducer, engine: Engine, source: str, mupdf: Executor):
@@ -108,11 +121,8 @@ class HybridPath:
         usage.requests += tally.requests
         return result
 
-    async def aclose(self) -> None:
-        await self.full.aclose()
 
-
-class ModelPath:
+class ModelPath(_Wrapper):
     """`--text-source model`: every layout page takes the full path; the page says so."""
 
     def __init__(self, full: PageProducer):
@@ -123,9 +133,6 @@ class ModelPath:
         if job.mode in HYBRID_MODES:
             result.path = "model"
         return result
-
-    async def aclose(self) -> None:
-        await self.full.aclose()
 
 
 def page_path(full: PageProducer, config: RunConfig, engine: Engine, mupdf: Executor) -> PageProducer:

@@ -67,7 +67,7 @@ class Pipeline:
                                 mode=config.mode.value)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
-        self.ladder = page_path(FallbackLadder(config, engine), config, engine, self._mupdf)
+        self.ladder = page_path(FallbackLadder(config, engine, log=progress.log), config, engine, self._mupdf)
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays
@@ -95,6 +95,7 @@ class Pipeline:
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
             self.progress.stop()
+        self.report.not_dots_ocr = self.ladder.not_dots_ocr
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0

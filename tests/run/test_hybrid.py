@@ -159,3 +159,12 @@ def test_an_empty_layout_on_a_page_with_text_is_not_taken(tmp_path, server):
     assert [r.prompt_name for r in requests] == ["layout_only", "layout_all"]
     page = doc["pages"][0]
     assert page["path"] == "model" and any("no blocks on a page with text" in r["detail"] for r in page["repairs"])
+
+
+def test_a_server_that_is_not_dots_ocr_is_still_named_under_auto(tmp_path, make_doc, server):
+    path, _ = make_doc(doc_id=14, pages=1)
+    server.faults = lambda no, key, name: Fault.garbage()  # prose to every prompt
+    server.clear_requests()
+    result = parse(path, "-o", tmp_path / "o", "--server", server.url, "--text-source", "auto")
+    assert load_run(tmp_path / "o")["not_dots_ocr"] and result.exit_code != 0
+    assert [r.prompt_name for r in server.requests][:2] == ["layout_only", "layout_all"]
