@@ -45,7 +45,8 @@ async def detect_layout(engine: Engine, job: PageJob, tally: Tally) -> Interpret
     model's reading order: `order` mode, not `detect`, which sorts them by position)."""
     detect = replace(job, mode=Mode.ORDER, prompt=load_prompt("layout_only"))
     answer = tally.add(await engine.infer(build_request(detect)))
-    return interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.ORDER)
+    return await asyncio.to_thread(interpret, answer.text, answer.blocks, answer.finish_reason, job.geometry,
+                                   Mode.ORDER)  # off the event loop: other pages' requests go on
 
 
 async def read_boxes(engine: Engine, job: PageJob, boxes_sent: list[Box], tally: Tally,

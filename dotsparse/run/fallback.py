@@ -25,7 +25,7 @@ from ..model import Box, Category, Mode, PageResult, PageStatus, RawBlock, Repai
 from ..sent_image import SentImage
 from ..sizing import smart_resize
 from .boxes import Tally, detect_layout, read_boxes
-from .page import PageJob, build_request, failed_result, result_from_answer
+from .page import PageJob, build_request, failed_result, parse_answer
 
 LAYOUT_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
 NOT_LAYOUT = "no_json_found"  # the repair kind of a layout answer holding no JSON at all
@@ -83,9 +83,10 @@ class FallbackLadder:
     async def _attempt(self, job: PageJob) -> PageResult:
         answer = await self.engine.infer(build_request(job))
         try:
-            return result_from_answer(job, answer, time.monotonic())
+            return await parse_answer(job, answer)
         except Exception as exc:  # an answer the parser rejects fails like junk: the ladder still runs
-            result = failed_result(job, DotsparseError(f"the answer was rejected ({type(exc).__name__}: {exc})"[:300],
+            cause = exc.__cause__ or exc
+            result = failed_result(job, DotsparseError(f"the answer was rejected ({type(cause).__name__}: {cause})"[:300],
                                                        page=job.page_no, stage="parse"))
             result.raw_answer = (answer.text or "")[:20000]
             result.usage.attempts = answer.attempts
@@ -113,7 +114,7 @@ class FallbackLadder:
                            text=answers[i].text or "" if i in answers else None,
                            truncated=answers[i].truncated if i in answers else False)
                   for i, c in enumerate(cells)]
-        return result_from_answer(job, tally.answer(blocks=blocks, finish_reason="stop"), time.monotonic())
+        return await parse_answer(job, tally.answer(blocks=blocks, finish_reason="stop"))
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
@@ -122,7 +123,7 @@ class FallbackLadder:
             self._embedded = EmbeddedEngine(workers=1, ocr=self.config.ocr)
             await self._embedded.start()
         answer = await self._embedded.infer(build_request(job))
-        return result_from_answer(job, answer, time.monotonic())
+        return await parse_answer(job, answer)
 
     async def aclose(self) -> None:
         if self._embedded is not None:

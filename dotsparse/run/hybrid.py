@@ -23,7 +23,7 @@ from ..engines.base import Engine, EngineAnswer
 from ..engines.endpoints import ServerUnavailable
 from ..model import Box, Category, Mode, PageResult, PageStatus, RawBlock
 from .boxes import Tally, detect_layout, read_boxes
-from .page import PageJob, note, result_from_answer
+from .page import PageJob, note, parse_answer
 from .textfill import judge_page, texts_in_boxes
 
 HYBRID_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)  # modes whose prompt (layout_all) writes text
@@ -101,7 +101,7 @@ class HybridPath(_Wrapper):
                  and (keep is None or c.category is keep)]  # tables/formulas modes keep only those cells
         answers = dict(zip(asked, await read_boxes(self.engine, job, [sent[i] for i in asked], tally)))
         blocks = [_block(c.category, sent[i], texts[i], answers.get(i)) for i, c in enumerate(cells)]
-        result = result_from_answer(job, tally.answer(blocks=blocks, finish_reason="stop"), started)
+        result = await parse_answer(job, tally.answer(blocks=blocks, finish_reason="stop"))
         result.repairs = found.repairs + result.repairs
         if found.repairs and result.status is PageStatus.OK:
             result.status = PageStatus.REPAIRED
