@@ -50,6 +50,12 @@ app.add_typer(models_app, name="models")
 stderr = Console(stderr=True, soft_wrap=True)  # one message, one line: logs are grepped
 
 
+class TextSource(str, Enum):
+    auto = "auto"
+    model = "model"
+    pdf = "pdf"
+
+
 class EngineName(str, Enum):
     auto = "auto"
     openai = "openai"
@@ -118,6 +124,11 @@ def parse(
     max_retries: int = typer.Option(4, help="Retries per request on connection errors, 429 and 5xx."),
     fallback: str = typer.Option("rescale,boxes,embedded", help=(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
+    text_source: TextSource = typer.Option(TextSource.auto, envvar="DOTSPARSE_TEXT_SOURCE", help=(
+        "Where layout pages get their text. auto: born-digital pages ask the model for the layout only and take "
+        "their text from the PDF's text layer (tables and formulas still by the model); scans, images and "
+        "unusable text layers get the full model parse. model: the model writes every page's text. pdf: trust any "
+        "text layer, invisible OCR layers and doubtful ones included; only pages without one go to the model.")),
     unavailable_timeout: float = typer.Option(300.0, help="Seconds to wait when every server is down."),
     overlay: bool = typer.Option(False, help="Also write page images with numbered, coloured boxes."),
     html: bool = typer.Option(False, "--html", help=(
@@ -151,7 +162,8 @@ def parse(
             temperature=temperature, top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
             timeout=timeout, page_timeout=page_timeout, doc_timeout=doc_timeout,
             max_failed_ratio=max_failed_ratio, max_retries=max_retries, fallback=fallback_steps,
-            unavailable_timeout=unavailable_timeout, overlay=overlay, html=html, page_furniture=page_furniture,
+            text_source=text_source.value, unavailable_timeout=unavailable_timeout, overlay=overlay, html=html,
+            page_furniture=page_furniture,
             force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
             trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
         from .run.session import run_session

@@ -48,6 +48,7 @@ class RunConfig(BaseModel):
     doc_timeout: Optional[float] = None  # whole-document budget; pages not done in time fail
     max_failed_ratio: Optional[float] = Field(default=None, ge=0.0, le=1.0)  # stop scheduling above it
     fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
+    text_source: str = "auto"  # auto | model | pdf: where a layout page's text comes from (run/hybrid.py)
     overlay: bool = False
     html: bool = False  # also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html
     page_furniture: bool = True
@@ -71,7 +72,8 @@ class RunConfig(BaseModel):
         relevant = {"mode": self.mode.value, "box": self.box, "dpi": self.dpi, "min_pixels": self.min_pixels,
                     "max_pixels": self.max_pixels, "prompt": prompt, "engine": engine, "model": model,
                     "temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                    "ocr": self.ocr if engine == "embedded" else None}
+                    "ocr": self.ocr if engine == "embedded" else None,
+                    "text_source": None if self.text_source == "model" else self.text_source}
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -158,6 +158,8 @@ class EngineUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 1
+    requests: int = Field(default=1, description="Model requests the page needed (hybrid: layout plus one per box "
+                                                 "asked of the model); `attempts` also counts their retries.")
     finish_reason: Optional[str] = None
     endpoint: Optional[str] = None
 
@@ -171,6 +173,9 @@ class PageResult(BaseModel):
     geometry: Optional[PageGeometry] = None
     repairs: list[Repair] = Field(default_factory=list)
     fallbacks: list[str] = Field(default_factory=list)
+    path: Optional[str] = Field(default=None, description=(
+        "How the page's text was had: 'model' (the model wrote it), 'hybrid' (model layout, text from the PDF's "
+        "text layer, tables and formulas by the model); null for modes and engines without the choice."))
     timings: Timings = Field(default_factory=Timings)
     usage: EngineUsage = Field(default_factory=EngineUsage)
     cells: list[Cell] = Field(default_factory=list)

@@ -79,7 +79,8 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
                         repairs=found.repairs + repairs, cells=cells,
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
-                                          finish_reason=answer.finish_reason, endpoint=answer.endpoint))
+                                          requests=answer.requests, finish_reason=answer.finish_reason,
+                                          endpoint=answer.endpoint))
     for kind, detail in answer.notes:
         note(result, kind, detail)
     if answer.notes and result.status is PageStatus.OK:

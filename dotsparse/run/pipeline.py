@@ -37,6 +37,7 @@ from ..viewer import write_document_view
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .fallback import FallbackLadder
+from .hybrid import page_path
 from .ledger import MAX_LISTED, Entry, Ledger, stage_error
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
@@ -87,9 +88,9 @@ class Pipeline:
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
         self.ledger = Ledger(config.to_stdout)
-        self.ladder = FallbackLadder(config, engine, log=progress.log)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
+        self.ladder = page_path(FallbackLadder(config, engine, log=progress.log), config, engine, self._mupdf)
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays
