@@ -150,7 +150,7 @@ class PictureDescription(Frozen):
     status: DescriptionStatus
     text: Optional[str] = Field(default=None, description="The description in words; null unless status is ok.")
     data: Optional[str] = Field(default=None, description="Sanitized HTML <table> of a chart's data, when the model gave one.")
-    error: Optional[str] = Field(default=None, description="Why it failed or was skipped.")
+    error: Optional[str] = Field(default=None, description="Why it failed or was skipped (ok: a warning, if any).")
     model: Optional[str] = None
     attempts: int = 0
 

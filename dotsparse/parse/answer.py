@@ -7,6 +7,7 @@ from typing import Optional
 
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
+from .mocr import mocr_answer
 from .repair import recover_elements
 from ..repetition import trim_repetition
 
@@ -31,6 +32,8 @@ def interpret(text: Optional[str], blocks: Optional[list[RawBlock]], finish_reas
     """`box` (page pixels) is the region asked for in `box` mode."""
     if mode in (Mode.TEXT, Mode.BOX):
         result = _plain_text(text, blocks, geometry, box)
+    elif mode in (Mode.SVG, Mode.SCENE):
+        result = mocr_answer(text, blocks, geometry, mode)
     else:
         result = _layout(text, blocks, geometry, mode)
     truncated = finish_reason == "length" or any(c.truncated for c in result.cells)

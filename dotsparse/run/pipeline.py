@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source
+from ..document.plan import plan_document
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
@@ -25,6 +26,7 @@ from ..model import Box, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions, file_sha256
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
+from .describe import PictureDescriber, pictures_of
 from .fallback import FallbackLadder
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
@@ -47,12 +49,15 @@ class DocJob:
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
+    descriptions: dict = field(default_factory=dict)  # (page, order) -> PictureDescription
 
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
-                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True)):
+                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True),
+                 describer: Optional[PictureDescriber] = None):
         self.config = config
+        self.describer = describer
         self.engine = engine
         self.prompt = prompt
         self.progress = progress
@@ -117,7 +122,7 @@ class Pipeline:
             info = DocumentInfo(source=str(source.path), sha256=sha, kind=source.kind, page_count=opened.page_count,
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
-            store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
+            store = DocStore(paths.root, f"{sha}:{self.key}", self.config.document_key()) if paths else None
             doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected,
                          deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None,
                          opened=opened)
@@ -275,23 +280,56 @@ class Pipeline:
             if doc.opened is not None:
                 opened, doc.opened = doc.opened, None
                 await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
-            if doc.store is not None:
-                took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
-                self.report.add_stage("assemble", took)
-            self.report.documents_written += 1
-            if doc.failed:
-                self.report.documents_with_failed_pages += 1
-            self.progress.doc_done()
+            if doc.store is not None and self.describer is not None:
+                task = asyncio.create_task(self._assemble(doc))  # not inside the last page's slot
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                await self._assemble(doc)
+
+    async def _assemble(self, doc: DocJob) -> None:
+        loop = asyncio.get_running_loop()
+        if doc.store is not None:
+            if self.describer is not None:
+                await self._describe(doc)
+            took = await loop.run_in_executor(self._work, self._write_document, doc)
+            self.report.add_stage("assemble", took)
+        self.report.documents_written += 1
+        if doc.failed:
+            self.report.documents_with_failed_pages += 1
+        self.progress.doc_done()
 
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
         furniture = self.config.page_furniture
+        plan = plan_document(doc.store.iter_pages(doc.pages), merge_tables=self.config.merge_tables)
+        plan.descriptions = doc.descriptions
         write_document(doc.paths.markdown, doc.paths.markdown_nohf, doc.paths.json, doc.info,
-                       doc.store.iter_pages(doc.pages), furniture=furniture)
-        if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
+                       doc.store.iter_pages(doc.pages), furniture=furniture, plan=plan)
+        undescribed = any(d.status.value == "failed" for d in doc.descriptions.values())
+        if not doc.failed and not undescribed:  # "done": nothing left to redo; failures are retried next run
             doc.store.mark_done()
         return time.monotonic() - started
+
+    async def _describe(self, doc: DocJob) -> None:
+        """The picture-description pass over the committed pages; it never stops the document being written."""
+        assert self.describer is not None and doc.store is not None and doc.paths is not None
+        started = time.monotonic()
+        try:
+            pictures = await asyncio.get_running_loop().run_in_executor(
+                self._work, lambda: pictures_of(doc.store.iter_pages(doc.pages)))
+            doc.descriptions = await self.describer.describe_document(doc.paths, pictures)
+        except Exception as exc:  # the document is written without descriptions, and says why
+            self.progress.log(f"[red]{doc.source.path}: picture descriptions: {type(exc).__name__}: {exc}[/red]")
+            return
+        for key, result in doc.descriptions.items():
+            status = result.status.value
+            self.report.descriptions[status] = self.report.descriptions.get(status, 0) + 1
+            if status == "failed":
+                self.progress.log(f"[red]{doc.source.path}, page {key[0]}, picture {key[1]}: "
+                                  f"description failed: {result.error}[/red]")
+        self.report.add_stage("describe", time.monotonic() - started)
 
     def _file_failed(self, source: Source, exc: BaseException) -> None:
         message = str(exc) if isinstance(exc, DotsparseError) else f"{source.path}: {exc}"

@@ -39,6 +39,7 @@ class RunReport(BaseModel):
     pages_per_s: float = 0.0
     stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
+    descriptions: dict[str, int] = Field(default_factory=dict)  # --describe-pictures: pictures by status
 
     def add_page(self, source: str, result: PageResult, reused: bool) -> None:
         self.pages += 1

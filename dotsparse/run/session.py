@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..engines.registry import build_engine
 from ..fileio import atomic_write_text
 from ..prompts import prompt_for
+from .describe import PictureDescriber
 from .pipeline import Pipeline
 from .progress import Progress
 from .report import RunReport
@@ -28,15 +29,20 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
     engine = build_engine(config, on_event=progress.log)
+    describer = PictureDescriber(config, on_event=progress.log) if config.describe_pictures else None
     try:
         await engine.start()
-        pipeline = Pipeline(config, engine, prompt, progress)
+        if describer is not None:
+            await describer.start()
+        pipeline = Pipeline(config, engine, prompt, progress, describer=describer)
         try:
             report = await pipeline.run(found)
         finally:
             await pipeline.ladder.aclose()
     finally:
         await engine.aclose()
+        if describer is not None:
+            await describer.aclose()
     if not config.to_stdout:
         atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
     if not config.quiet:
