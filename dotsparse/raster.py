@@ -105,6 +105,10 @@ class OpenSource:
         self._img.seek(index)
         return _image_geometry(self._img, options)
 
+    def pdf_page(self, index: int) -> Optional[pymupdf.Page]:
+        """The PDF page for text-layer reads (None for images); on this object's thread only."""
+        return self._doc[index] if self._doc is not None else None
+
     def close(self) -> None:
         if self._doc is not None:
             self._doc.close()

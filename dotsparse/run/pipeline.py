@@ -28,6 +28,7 @@ from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
 from .describe import PictureDescriber, pictures_of
 from .fallback import FallbackLadder
+from .fonts import wants_fonts, with_heading_fonts
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
 from .progress import Progress
@@ -230,6 +231,9 @@ class Pipeline:
 
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
+        if job is not None and doc.opened is not None and doc.source.kind == "pdf" and wants_fonts(result):
+            opened, index = doc.opened, job.ref.index
+            result = await loop.run_in_executor(self._mupdf, lambda: with_heading_fonts(result, opened.pdf_page(index)))
         if doc.paths is not None and result.status.usable:
             boxes = crop_boxes(result.cells) if job is not None and doc.opened is not None else []
             overlay = self.config.overlay and job is not None and doc.opened is not None
