@@ -115,15 +115,14 @@ def _learn(pairs, key) -> dict:
 
 
 def _nearest(mapping: dict[float, int], size: Optional[float]) -> int:
-    """The level numbered headings have at this size; above them all: the top; below: one deeper."""
+    """The level numbered headings have at this size, or at the next larger size they use (a heading is
+    never deeper than a smaller one); smaller than them all: one level below the deepest."""
     assert size is not None
     if size in mapping:
         return mapping[size]
-    if size > max(mapping):
-        return min(mapping.values())
     if size < min(mapping):
         return max(mapping.values()) + 1
-    return mapping[min(mapping, key=lambda k: abs(k - size))]
+    return mapping[min((k for k in mapping if k > size), default=max(mapping))]
 
 
 def _rank(values: list, reverse: bool) -> dict:
