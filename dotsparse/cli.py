@@ -133,6 +133,9 @@ def parse(
             raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
         if describe_pictures and not describe_server:
             raise UsageError("--describe-pictures needs --describe-server URL (an OpenAI-compatible vision model)")
+        if describe_pictures and output == "-":
+            raise UsageError("--describe-pictures needs an output folder (-o DIR): descriptions are a pass over "
+                             "each document's saved picture crops")
         if mode is Mode.BOX and box is None:
             raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
         config = RunConfig(
@@ -168,7 +171,7 @@ def parse(
 @app.command("prompts")
 def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
     """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
-    from .prompts import PROMPT_NAMES, load_prompt
+    from .prompts import DESCRIBE_PROMPTS, PROMPT_NAMES, load_prompt
 
     if show:
         try:
@@ -182,7 +185,9 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
         modes.setdefault(m.prompt_name, []).append(m.value)
     for name in PROMPT_NAMES:
         text = load_prompt(name)
-        used = ", ".join(modes.get(name, [])) or "(not used by a mode; --prompt-file)"
+        used = ", ".join(modes.get(name, [])) or (
+            "(--describe-prompt, for the picture describer)" if name in DESCRIBE_PROMPTS
+            else "(not used by a mode; --prompt-file)")
         first = text.splitlines()[0] if text else ""
         typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 

@@ -93,6 +93,10 @@ class PictureDescriber:
         return {pic.key: result for pic, result in zip(pictures, results)}
 
     async def _one(self, paths: DocPaths, store: DescriptionStore, picture: _Picture) -> PictureDescription:
+        async with self._slots:  # also bounds the crops held in memory, however many pictures there are
+            return await self._one_held(paths, store, picture)
+
+    async def _one_held(self, paths: DocPaths, store: DescriptionStore, picture: _Picture) -> PictureDescription:
         loop = asyncio.get_running_loop()
         if not picture.asset or not picture.asset.endswith(".png"):
             return _skipped("no picture crop was saved (the box was unusable)")
@@ -108,8 +112,7 @@ class PictureDescriber:
         cached = store.load(picture.key, request_key)
         if cached is not None:
             return cached
-        async with self._slots:
-            result = await self._ask(SentImage(png=png, width=width, height=height))
+        result = await self._ask(SentImage(png=png, width=width, height=height))
         if result.status is DescriptionStatus.OK:
             await loop.run_in_executor(None, store.save, picture.key, request_key, result)
         return result

@@ -76,4 +76,5 @@ class RunReport(BaseModel):
 
     @property
     def all_ok(self) -> bool:
-        return self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
+        return (self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
+                and not self.descriptions.get("failed"))  # asked-for descriptions that failed count as failures

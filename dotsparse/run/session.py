@@ -70,6 +70,8 @@ def _caption(report: RunReport) -> str:
     lines = [f"pages: {statuses}; retries {report.retries}; fallbacks: {fallbacks}",
              f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
              f"time per stage, summed over pages: {stages}"]
+    if report.descriptions:
+        lines.append("picture descriptions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.descriptions.items())))
     if report.stopped_early:
         lines.append(f"[red]stopped early: {report.stopped_early}[/red]")
     return "\n".join(lines)

@@ -91,7 +91,7 @@ def test_pictures_described_resumably_with_failures_and_skips_recorded(tmp_path,
     described = lambda: {c["order"]: c["description"] for _, c in _cells(load_doc(out, "report"), "Picture")}
     server.faults = lambda no, key, name: Fault.status(400) if name == "describe_picture" else None
     result = parse(path, *args)
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # the run says something is missing; the document is written all the same
     first = described()
     assert first[2]["status"] == "failed" and "HTTP 400" in first[2]["error"]
     assert first[4]["status"] == "skipped" and "--describe-min-side" in first[4]["error"]
@@ -131,3 +131,31 @@ def test_chart_data_and_hostile_descriptions_are_sanitized(tmp_path, server):
 def test_describe_pictures_needs_a_describe_server(tmp_path, server):
     result = parse(_doc(tmp_path, server), "-o", tmp_path / "o", "--server", server.url, "--describe-pictures")
     assert result.exit_code == 2
+
+
+def test_descriptions_share_the_engine_client_concurrency_and_retries(tmp_path, server):
+    blocks = []
+    for i in range(6):  # each with its caption: six bare pictures in a row read as a repetition loop
+        x, y = 60 + 160 * (i % 3), 60 + 250 * (i // 3)
+        blocks += [Block("Picture", (x, y, x + 140, y + 160)), Block("Caption", (x, y + 165, x + 140, y + 180),
+                                                                     f"Figure {i + 1}")]
+    spec = DocSpec(doc_id=11, pages=[PageSpec(blocks=blocks)])
+    server.add_doc(spec)
+    path = make_pdf(tmp_path / "pics.pdf", spec)
+    seen = []
+
+    def once_429(no, key, name):
+        if name == "describe_picture":
+            seen.append(no)
+            return Fault.status(429) if len(seen) == 1 else Fault.hang(0.1)  # 429: Retry-After 0
+        return None
+
+    server.faults = once_429
+    out = tmp_path / "o"
+    assert parse(path, "-o", out, "--server", server.url, "--describe-pictures", "--describe-server", server.url,
+                 "--describe-concurrency", "2", "--describe-model", "vlm").exit_code == 0
+    descriptions = [c["description"] for _, c in _cells(load_doc(out, "pics"), "Picture")]
+    assert [d["status"] for d in descriptions] == ["ok"] * 6
+    assert sorted(d["attempts"] for d in descriptions) == [1, 1, 1, 1, 1, 2]  # the 429 was retried
+    assert server.max_concurrent_seen == 2 and len(server.requests) == 1 + 7  # the page once
+    assert {r.model for r in server.requests if r.prompt_name == "describe_picture"} == {"vlm"}
