@@ -10,12 +10,13 @@ import lxml.html
 
 @dataclass
 class Row:
-    cells: list  # lxml <td>/<th> elements
+    tr: object  # the lxml <tr>
+    cells: list  # its <td>/<th> elements
     header: bool  # in <thead>, or every cell a <th>
+    width: int = 0  # grid columns, colspans counted
 
-    @property
-    def width(self) -> int:
-        return sum(_span(c) for c in self.cells)
+    def __post_init__(self) -> None:
+        self.width = sum(_span(c) for c in self.cells)
 
     @property
     def texts(self) -> list[str]:
@@ -54,7 +55,7 @@ def table_rows(html: str) -> list[Row]:
             continue  # a row of a nested table
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
         in_head = any(a.tag == "thead" for a in tr.iterancestors())
-        rows.append(Row(cells=cells, header=in_head or (bool(cells) and all(c.tag == "th" for c in cells))))
+        rows.append(Row(tr=tr, cells=cells, header=in_head or (bool(cells) and all(c.tag == "th" for c in cells))))
     return rows
 
 
@@ -77,7 +78,7 @@ def header_count(rows: list[Row]) -> int:
 
 def render_rows(head: list[Row], body: list[Row]) -> str:
     def row_html(row: Row) -> str:
-        return "<tr>" + "".join(lxml.html.tostring(c, encoding="unicode", with_tail=False) for c in row.cells) + "</tr>"
+        return lxml.html.tostring(row.tr, encoding="unicode", with_tail=False)
 
     thead = f"<thead>{''.join(row_html(r) for r in head)}</thead>" if head else ""
     return f"<table>{thead}<tbody>{''.join(row_html(r) for r in body)}</tbody></table>"

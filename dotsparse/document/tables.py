@@ -66,10 +66,10 @@ def _edge(page: int, cell: Cell, size: Optional[tuple[int, int]], lead: Optional
 @dataclass
 class _Group:
     parts: list[TablePart]
-    head: list[Row]  # marked header rows (<thead>, all-<th>) of the first part
-    body: list[Row]
-    first: list[Row]  # the first part's first row: an unmarked header repeats like a marked one
-    last_rows: list[Row]  # the rows of the latest part, as the model gave them
+    head: list[Row] = field(default_factory=list)  # marked header rows (<thead>, all-<th>) of the first part
+    body: list[Row] = field(default_factory=list)
+    first: list[Row] = field(default_factory=list)  # the first row: an unmarked header repeats like a marked one
+    last_rows: Optional[list[Row]] = None  # the rows of the latest part as the model gave them; None: not parsed
     reasons: list[str] = field(default_factory=list)
     dropped: int = 0
     joined: int = 0
@@ -169,6 +169,8 @@ class TableMerger:
 
     def _link(self, previous: tuple[TableEdge, _Group], edge: TableEdge) -> Optional[_Group]:
         a, group = previous
+        if group.last_rows is None:  # rows are parsed only for a table that something may continue
+            _parse_first(group, a)
         b_rows = table_rows(edge.html)
         verdict = judge(a, edge, group.last_rows, b_rows, group.head or group.first)
         if not verdict.merge:
@@ -200,10 +202,13 @@ class TableMerger:
 
 
 def _start(edge: TableEdge) -> _Group:
+    return _Group(parts=[TablePart(page=edge.page, order=edge.order)])
+
+
+def _parse_first(group: _Group, edge: TableEdge) -> None:
     rows = table_rows(edge.html)
     n = header_count(rows)
-    return _Group(parts=[TablePart(page=edge.page, order=edge.order)], head=rows[:n], body=rows[n:],
-                  first=rows[:1], last_rows=rows)
+    group.head, group.body, group.first, group.last_rows = rows[:n], rows[n:], rows[:1], rows
 
 
 def _unique(items: list[str]) -> list[str]:
