@@ -42,6 +42,8 @@ _URL_REF = re.compile(r"url\s*\(\s*(['\"]?)\s*([^)'\"]*)\1\s*\)", re.IGNORECASE)
 
 
 def _attribute(tag: str, name: str, value: str) -> Optional[str]:
+    if "\\" in value:  # CSS escapes could spell url( past the check below
+        return None
     if name == "href":
         return value if value.strip().startswith("#") else None
     if "url" in value.lower() and any(not ref.strip().startswith("#") for _, ref in _URL_REF.findall(value)):

@@ -14,8 +14,9 @@ def cell_markdown(cell: Cell) -> str:
     text = cell.text.strip()
     if cell.category is Category.PICTURE:
         return picture_markdown(cell)
-    if cell.level and cell.category in (Category.TITLE, Category.SECTION_HEADER) and text:
-        return "#" * cell.level + " " + clean_inline_html(text.lstrip("#").strip())
+    if cell.level and cell.category in (Category.TITLE, Category.SECTION_HEADER):
+        body = clean_inline_html(text.lstrip("#").strip())
+        return "#" * cell.level + " " + body if body else ""
     if cell.format is CellFormat.HTML:
         return text
     if cell.format is CellFormat.LATEX:
