@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
-from .mocr import mocr_answer
+from .mocr import scene_cells, svg_cells
 from .repair import recover_elements
 from ..repetition import trim_repetition
 
@@ -32,8 +32,12 @@ def interpret(text: Optional[str], blocks: Optional[list[RawBlock]], finish_reas
     """`box` (page pixels) is the region asked for in `box` mode."""
     if mode in (Mode.TEXT, Mode.BOX):
         result = _plain_text(text, blocks, geometry, box)
-    elif mode in (Mode.SVG, Mode.SCENE):
-        result = mocr_answer(text, blocks, geometry, mode)
+    elif mode is Mode.SVG:
+        result = _svg(text, geometry)
+    elif mode is Mode.SCENE and blocks is None and (found := scene_cells(text, geometry)) is not None:
+        result = Interpretation(cells=found[0], repairs=found[1])
+    elif mode is Mode.SCENE:
+        result = _plain_text(text, blocks, geometry, None)
     else:
         result = _layout(text, blocks, geometry, mode)
     truncated = finish_reason == "length" or any(c.truncated for c in result.cells)
@@ -66,6 +70,12 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
     keep = _KEEP_ONLY.get(mode)
     out.cells = [c for c in cells if c.category is keep] if keep else cells
     return out
+
+
+def _svg(text: Optional[str], geometry: PageGeometry) -> Interpretation:
+    cells, repairs, error = svg_cells(text, geometry)
+    return Interpretation(cells=cells, repairs=repairs, status=PageStatus.FAILED if error else PageStatus.OK,
+                          error=error)
 
 
 def _raw_block(element: dict) -> RawBlock:

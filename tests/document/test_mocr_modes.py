@@ -57,3 +57,17 @@ def test_an_explicit_temperature_wins_and_embedded_refuses_mocr_modes(tmp_path, 
     assert server.requests[0].temperature == 0.5
     result = parse(path, "-o", tmp_path / "e", "--engine", "embedded", "--mode", "scene")
     assert result.exit_code == 2 and "dots.mocr" in result.output
+
+
+def test_plain_scene_text_is_kept_and_an_svg_less_answer_fails_visibly(tmp_path, server, make_doc):
+    from tests.support.fake_server import GARBAGE_TEXT, Fault
+
+    path, _ = make_doc(doc_id=12, pages=1)
+    server.faults = lambda no, key, name: Fault.garbage()
+    assert parse(path, "-o", tmp_path / "s", "--server", server.url, "--mode", "scene").exit_code == 0
+    [cell] = load_doc(tmp_path / "s", "doc12")["pages"][0]["cells"]
+    assert cell["category"] == "Text" and cell["text"] == GARBAGE_TEXT
+    result = parse(path, "-o", tmp_path / "v", "--server", server.url, "--mode", "svg", "--fallback", "none")
+    page = load_doc(tmp_path / "v", "doc12")["pages"][0]
+    assert result.exit_code == 1 and page["status"] == "failed" and page["error"] == "the answer holds no <svg>"
+    assert "<!-- page 1 failed: the answer holds no <svg> -->" in (tmp_path / "v" / "doc12" / "doc12.md").read_text()
