@@ -16,9 +16,9 @@ from ..model import FURNITURE, Category, CaptionLink, PageResult
 MAX_GAP = 0.12  # of the page height: further than this, a caption is not its block's
 _TABLE_WORDS = ("table", "tab", "tabelle", "tabla", "tableau", "tabella", "表")
 _LABEL = re.compile(
-    r"^\s*[*_]{0,2}\s*(?P<label>(?P<kind>figure|fig|table|tab|chart|graph|exhibit|scheme|plate|diagram|illustration|"
-    r"photo|map|abbildung|abb|tabelle|figura|tabla|tableau|tabella|图|圖|表)\.?\s*(?P<num>[A-Z]?\d+(?:[.\-–]\d+)*[a-z]?"
-    r"|[IVX]{1,5}))(?=$|[\s.:：,;)\-–—|*_])", re.IGNORECASE)
+    r"^\s*[*_]{0,2}\s*(?P<label>(?P<kind>figure|fig|table|tab|chart|graph|exhibit|scheme|plate|diagram|"
+    r"illustration|photo|map|abbildung|abb|tabelle|figura|tabla|tableau|tabella|图|圖|表)\.?\s*"
+    r"(?P<num>[A-Z]?\d+(?:[.\-–]\d+)*[a-z]?|[IVX]{1,5}))(?=$|[\s.:：,;)\-–—|*_])", re.IGNORECASE)
 
 
 @dataclass

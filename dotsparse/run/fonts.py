@@ -21,11 +21,15 @@ def with_heading_fonts(result: PageResult, page: Optional[pymupdf.Page]) -> Page
     """`result` with `font_size` on heading cells the text layer covers; scans and rotated pages unchanged."""
     if page is None or page.rotation:  # cell boxes are in the rendered page's frame; text is unrotated
         return result
-    spans = [(s["bbox"], s["size"], len(s["text"].strip())) for b in page.get_text("dict")["blocks"]
+    x0, y0 = page.rect.x0, page.rect.y0
+    boxes = [c.bbox_pt for c in result.cells if c.category in HEADINGS and c.bbox_pt]
+    clip = pymupdf.Rect(min(b[0] for b in boxes) + x0 - SLACK_PT, min(b[1] for b in boxes) + y0 - SLACK_PT,
+                        max(b[2] for b in boxes) + x0 + SLACK_PT, max(b[3] for b in boxes) + y0 + SLACK_PT)
+    # flags=0: no images, no ligature or whitespace work — ~8x cheaper than the default, on the render thread
+    spans = [(s["bbox"], s["size"], len(s["text"].strip())) for b in page.get_text("dict", flags=0, clip=clip)["blocks"]
              for line in b.get("lines", ()) for s in line.get("spans", ()) if s["text"].strip()]
     if not spans:
         return result
-    x0, y0 = page.rect.x0, page.rect.y0
     cells = []
     for cell in result.cells:
         size = _size_in(cell.bbox_pt, spans, x0, y0) if cell.category in HEADINGS and cell.bbox_pt else None
