@@ -60,7 +60,7 @@ def heading_levels(headings: list[Heading]) -> tuple[dict[tuple[int, int], int],
     notes: list[str] = []
     titles = [h for h in headings if h.category is Category.TITLE]
     title = _pick_title(titles)
-    if len(titles) > 1:
+    if title is not None and len(titles) > 1:
         notes.append(f"{len(titles)} Title blocks: kept page {title.page} #{title.order}, the others are sections")
     levels: dict[tuple[int, int], int] = {}
     if title is not None:

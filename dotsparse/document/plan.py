@@ -37,7 +37,7 @@ class DocumentPlan:
         cells, changed = [], False
         for cell in page.cells:
             key = (page.page, cell.order)
-            update = {}
+            update: dict[str, object] = {}
             if key in self.levels and cell.category in (Category.TITLE, Category.SECTION_HEADER):
                 update["level"] = self.levels[key]
             if key in self.captions and cell.category is Category.CAPTION:

@@ -172,7 +172,7 @@ class TableMerger:
         if group.last_rows is None:  # rows are parsed only for a table that something may continue
             _parse_first(group, a)
         b_rows = table_rows(edge.html)
-        verdict = judge(a, edge, group.last_rows, b_rows, group.head or group.first)
+        verdict = judge(a, edge, group.last_rows or [], b_rows, group.head or group.first)
         if not verdict.merge:
             return None
         rest = b_rows[verdict.drop:]

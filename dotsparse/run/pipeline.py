@@ -320,9 +320,10 @@ class Pipeline:
         """The picture-description pass over the committed pages; it never stops the document being written."""
         assert self.describer is not None and doc.store is not None and doc.paths is not None
         started = time.monotonic()
+        store = doc.store
         try:
             pictures = await asyncio.get_running_loop().run_in_executor(
-                self._work, lambda: pictures_of(doc.store.iter_pages(doc.pages)))
+                self._work, lambda: pictures_of(store.iter_pages(doc.pages)))
             doc.descriptions = await self.describer.describe_document(doc.paths, pictures)
         except Exception as exc:  # the document is written without descriptions, and says why
             self.progress.log(f"[red]{doc.source.path}: picture descriptions: {type(exc).__name__}: {exc}[/red]")
