@@ -22,8 +22,9 @@ def write_document(markdown: Path, markdown_nohf: Path, json_path: Path, info: D
     """
     with ExitStack() as stack:
         merged = plan.merged_tables if plan is not None else ()
-        streams = (MarkdownStream(stack.enter_context(atomic_open(markdown)), furniture, plan),
-                   MarkdownStream(stack.enter_context(atomic_open(markdown_nohf)), furniture=False, plan=plan),
+        streams = (MarkdownStream(stack.enter_context(atomic_open(markdown)), furniture, info.mode, plan),
+                   MarkdownStream(stack.enter_context(atomic_open(markdown_nohf)), furniture=False, mode=info.mode,
+                                  plan=plan),
                    DocumentJsonStream(stack.enter_context(atomic_open(json_path)), info, merged))
         for page in pages:
             if plan is not None:

@@ -1,13 +1,16 @@
-"""Markdown: every page in order, a page marker between pages, furniture optional."""
+"""Markdown: every page in order, each introduced by its page marker, furniture optional."""
 
 from __future__ import annotations
 
 from typing import IO, Optional
 
 from ..document.plan import DocumentPlan
-from ..model import FURNITURE, Category, Cell, CellFormat, PageResult
+from ..model import FURNITURE, Category, Cell, CellFormat, Mode, PageResult
 from ..parse.html import clean_inline_html
 from .pictures import picture_markdown
+
+# Modes whose cells have boxes but no text: their Markdown lists the blocks instead.
+BLOCK_LIST_MODES = (Mode.DETECT, Mode.ORDER)
 
 
 def cell_markdown(cell: Cell) -> str:
@@ -26,10 +29,24 @@ def cell_markdown(cell: Cell) -> str:
     return clean_inline_html(text)
 
 
-def page_markdown(page: PageResult, furniture: bool = True, plan: Optional[DocumentPlan] = None) -> str:
+def block_table(cells: list[Cell]) -> str:
+    """The blocks as a table: `order`, category, box in page pixels, and the crop where there is one."""
+    rows = ["| order | category | box (page px) | crop |", "|---:|---|---|---|"]
+    for cell in cells:
+        box = ", ".join(f"{v:.0f}" for v in cell.bbox_px) if cell.bbox_px else "(no box)"
+        crop = f"![{cell.category.value}]({cell.asset})" if cell.asset else ""
+        rows.append(f"| {cell.order} | {cell.category.value} | {box} | {crop} |")
+    return "\n".join(rows) if cells else ""
+
+
+def page_markdown(page: PageResult, furniture: bool = True, mode: Mode = Mode.LAYOUT,
+                  plan: Optional[DocumentPlan] = None) -> str:
     if not page.status.usable:
         return f"<!-- page {page.page} {page.status.value}: {page.error or 'no answer'} -->"
-    parts = [_planned(page, c, plan) for c in page.cells if furniture or c.category not in FURNITURE]
+    cells = [c for c in page.cells if furniture or c.category not in FURNITURE]
+    if mode in BLOCK_LIST_MODES:
+        return block_table(cells)
+    parts = [_planned(page, c, plan) for c in cells]
     return "\n\n".join(p for p in parts if p)
 
 
@@ -46,19 +63,20 @@ def _planned(page: PageResult, cell: Cell, plan: Optional[DocumentPlan]) -> str:
 
 
 class MarkdownStream:
-    """Writes pages one at a time to an open file, a page marker between pages."""
+    """Writes pages one at a time to an open file; every page, the first too, starts with `<!-- page N -->`."""
 
-    def __init__(self, fh: IO[str], furniture: bool = True, plan: Optional[DocumentPlan] = None):
+    def __init__(self, fh: IO[str], furniture: bool = True, mode: Mode = Mode.LAYOUT,
+                 plan: Optional[DocumentPlan] = None):
         self.fh = fh
         self.furniture = furniture
+        self.mode = mode
         self.plan = plan
         self._first = True
 
     def add(self, page: PageResult) -> None:
-        if not self._first:
-            self.fh.write(f"\n\n<!-- page {page.page} -->\n\n")
+        self.fh.write(("" if self._first else "\n\n") + f"<!-- page {page.page} -->\n\n")
         self._first = False
-        self.fh.write(page_markdown(page, self.furniture, self.plan))
+        self.fh.write(page_markdown(page, self.furniture, self.mode, self.plan))
 
     def finish(self) -> None:
         self.fh.write("\n")
