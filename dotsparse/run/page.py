@@ -11,7 +11,7 @@ from PIL import Image
 from ..engines.base import EngineAnswer, EngineRequest, PageRef, Sampling
 from ..errors import DotsparseError
 from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
-                     PageStatus, Repair)
+                     PageStatus, Repair, Timings)
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt, svg_prompt
 from ..sent_image import SentImage
@@ -73,8 +73,9 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
 
 def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageStatus.FAILED) -> PageResult:
     message = str(error) if isinstance(error, DotsparseError) else f"{type(error).__name__}: {error}"
+    # An engine error raised after retries says how many requests it made (`attempts`).
     return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
-                      timings={"render_s": job.render_s})
+                      timings=Timings(render_s=job.render_s), usage=EngineUsage(attempts=getattr(error, "attempts", 1)))
 
 
 def _wants_crop(cell: Cell) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from ..model import Cell, DescriptionStatus
-from ..parse.html import clean_inline_html, clean_table_html
+from ..parse.html import clean_table_html
+from ..parse.safe_markdown import safe_markdown
 
 ALT_MAX = 300
 _ALT_SPECIAL = re.compile(r"([\\`*_\[\]<>!])")
@@ -19,11 +20,6 @@ def alt_text(text: str) -> str:
     return _ALT_SPECIAL.sub(r"\\\1", line)
 
 
-def _no_links(text: str) -> str:
-    """A description is prose from a model: its link and image syntax stays text (no remote fetch, no javascript:)."""
-    return re.sub(r"([\[\]<>])", r"\\\1", text)
-
-
 def picture_markdown(cell: Cell) -> str:
     described = cell.description if cell.description and cell.description.status is DescriptionStatus.OK else None
     if not cell.asset:
@@ -32,7 +28,7 @@ def picture_markdown(cell: Cell) -> str:
     parts = [f"![{alt}]({cell.asset})"]
     if described and described.text:
         quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in
-                           _no_links(clean_inline_html(described.text.strip())).splitlines())
+                           safe_markdown(described.text.strip()).splitlines())
         parts.append(quoted)
     if described and described.data:
         parts.append(clean_table_html(described.data)[0])

@@ -70,4 +70,4 @@ def test_plain_scene_text_is_kept_and_an_svg_less_answer_fails_visibly(tmp_path,
     result = parse(path, "-o", tmp_path / "v", "--server", server.url, "--mode", "svg", "--fallback", "none")
     page = load_doc(tmp_path / "v", "doc12")["pages"][0]
     assert result.exit_code == 1 and page["status"] == "failed" and page["error"] == "the answer holds no <svg>"
-    assert "<!-- page 1 failed: the answer holds no <svg> -->" in (tmp_path / "v" / "doc12" / "doc12.md").read_text()
+    assert "<!-- page 1 failed: the answer holds no &lt;svg&gt; -->" in (tmp_path / "v" / "doc12" / "doc12.md").read_text()
