@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__
-from .config import RunConfig, api_key_from_env, servers_from
+from .config import DESCRIBE_API_KEY_ENV, RunConfig, api_key_from_env, servers_from
 from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
 from .model import Mode
 
@@ -95,7 +95,9 @@ def parse(
     mode: Mode = typer.Option(Mode.LAYOUT, "--mode", "-m", help=(
         "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories, listed by position. "
         "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
-        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index.")),
+        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index. "
+        "dots.mocr only: web: a web page screenshot parsed into blocks. scene: text in a photo or scene. "
+        "svg: the image redrawn as SVG (sampled at temperature 0.9), written sanitized as a file.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
     dpi: float = typer.Option(200.0, help=(
@@ -112,7 +114,7 @@ def parse(
         "Default: $DOTSPARSE_SERVER.")),
     model: Optional[str] = typer.Option(None, help="Served model name (default: ask the server), or a model "
                                                    "folder / hub id for --engine transformers."),
-    temperature: float = typer.Option(0.1, help="Sampling temperature."),
+    temperature: Optional[float] = typer.Option(None, help="Sampling temperature (default 0.1; 0.9 for --mode svg)."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling."),
     max_tokens: int = typer.Option(16384, help="Largest answer, in tokens; hitting it marks the page truncated."),
     concurrency: int = typer.Option(32, "--concurrency", "-j", help="Pages in flight at once."),
@@ -136,6 +138,24 @@ def parse(
         "and OUT/index.html. Opens from disk, no server. [bold]dotsparse view OUT[/bold] builds it later.")),
     page_furniture: bool = typer.Option(True, "--page-furniture/--no-page-furniture", help=(
         "Keep page headers and footers in <doc>.md (<doc>_nohf.md never has them).")),
+    merge_tables: bool = typer.Option(True, "--merge-tables/--no-merge-tables", help=(
+        "Join tables continued across page breaks in <doc>.md and <doc>.json's merged_tables "
+        "(each page's own cells are kept as answered)."), rich_help_panel="Document level"),
+    describe_pictures: bool = typer.Option(False, help=(
+        "Describe every Picture crop with a general vision model (--describe-server), charts with their "
+        "data as a table; a separate pass, resumable."), rich_help_panel="Document level"),
+    describe_server: Optional[str] = typer.Option(None, help=(
+        "OpenAI-compatible base URL (…/v1) of the describing model; key: $DOTSPARSE_DESCRIBE_API_KEY."),
+        rich_help_panel="Document level"),
+    describe_model: Optional[str] = typer.Option(None, help="Served name of the describing model (default: ask "
+                                                            "the server).", rich_help_panel="Document level"),
+    describe_prompt: Optional[str] = typer.Option(None, help=(
+        "Prompt for descriptions: a name from `dotsparse prompts` (describe_picture, describe_mocr) or a file."),
+        rich_help_panel="Document level"),
+    describe_min_side: int = typer.Option(32, min=1, help="Pictures with a side under this many pixels are skipped "
+                                                          "(recorded as skipped).", rich_help_panel="Document level"),
+    describe_concurrency: int = typer.Option(8, min=1, help="Descriptions in flight at once.",
+                                             rich_help_panel="Document level"),
     force: bool = typer.Option(False, help="Redo pages already done by an earlier run."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no log lines."),
     device: str = typer.Option("auto", help="transformers engine: auto, cuda, mps or cpu.", rich_help_panel="transformers engine"),
@@ -153,17 +173,28 @@ def parse(
             raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
         if html and output == "-":
             raise UsageError("--html writes files: give an output folder with -o, not -o -")
+        if describe_pictures and not describe_server:
+            raise UsageError("--describe-pictures needs --describe-server URL (an OpenAI-compatible vision model)")
+        if describe_pictures and output == "-":
+            raise UsageError("--describe-pictures needs an output folder (-o DIR): descriptions are a pass over "
+                             "each document's saved picture crops")
         if mode is Mode.BOX and box is None:
             raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
         config = RunConfig(
             inputs=inputs, output=output, mode=mode, box=_parse_box(box), pages=pages, dpi=dpi,
             min_pixels=min_pixels, max_pixels=max_pixels, password=password, prompt_file=prompt_file,
             engine=engine.value, servers=servers_from(server), model=model, api_key=api_key_from_env(),
-            temperature=temperature, top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
+            temperature=mode.default_temperature if temperature is None else temperature,
+            top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
             timeout=timeout, page_timeout=page_timeout, doc_timeout=doc_timeout,
             max_failed_ratio=max_failed_ratio, max_retries=max_retries, fallback=fallback_steps,
             text_source=text_source.value, unavailable_timeout=unavailable_timeout, overlay=overlay, html=html,
             page_furniture=page_furniture,
+            merge_tables=merge_tables, describe_pictures=describe_pictures,
+            describe_server=describe_server.rstrip("/") if describe_server else None, describe_model=describe_model,
+            describe_api_key=api_key_from_env(DESCRIBE_API_KEY_ENV) if describe_pictures else None,
+            describe_prompt=describe_prompt, describe_min_side=describe_min_side,
+            describe_concurrency=describe_concurrency,
             force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
             trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
         from .run.session import run_session
@@ -216,7 +247,7 @@ def view(
 @app.command("prompts", cls=_Command)
 def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
     """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
-    from .prompts import PROMPT_NAMES, load_prompt
+    from .prompts import DESCRIBE_PROMPTS, PROMPT_NAMES, load_prompt
 
     if show:
         try:
@@ -230,7 +261,9 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
         modes.setdefault(m.prompt_name, []).append(m.value)
     for name in PROMPT_NAMES:
         text = load_prompt(name)
-        used = ", ".join(modes.get(name, [])) or "(not used by a mode; --prompt-file)"
+        used = ", ".join(modes.get(name, [])) or (
+            "(--describe-prompt, for the picture describer)" if name in DESCRIBE_PROMPTS
+            else "(not used by a mode; --prompt-file)")
         first = text.splitlines()[0] if text else ""
         typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 

@@ -16,6 +16,7 @@ from .model import Mode
 from .sizing import MAX_PIXELS, MIN_PIXELS
 
 API_KEY_ENV = ("DOTSPARSE_API_KEY", "OPENAI_API_KEY")
+DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
 SERVER_ENV = "DOTSPARSE_SERVER"
 STDOUT = "-"
 
@@ -54,6 +55,16 @@ class RunConfig(BaseModel):
     page_furniture: bool = True
     force: bool = False
     quiet: bool = False
+    # document level (dotsparse.document) and picture descriptions (run.describe)
+    merge_tables: bool = True
+    describe_pictures: bool = False
+    describe_server: Optional[str] = None
+    describe_model: Optional[str] = None
+    describe_api_key: Optional[str] = Field(default=None, repr=False)
+    describe_prompt: Optional[str] = None  # a prompt name from prompts/ or a file; default describe_picture
+    describe_min_side: int = 32  # pictures smaller than this (pixels, either side) are skipped, and recorded
+    describe_concurrency: int = 8
+    describe_max_tokens: int = 2048
     # transformers engine
     device: str = "auto"
     dtype: str = "auto"
@@ -77,8 +88,16 @@ class RunConfig(BaseModel):
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def api_key_from_env() -> Optional[str]:
-    for name in API_KEY_ENV:
+    def document_key(self) -> str:
+        """Hash of the options that change the document files but no page: a change rewrites them."""
+        relevant = {"merge_tables": self.merge_tables, "describe": self.describe_pictures and {
+            "server": self.describe_server, "model": self.describe_model, "prompt": self.describe_prompt,
+            "min_side": self.describe_min_side, "max_tokens": self.describe_max_tokens}}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def api_key_from_env(names: tuple[str, ...] = API_KEY_ENV) -> Optional[str]:
+    for name in names:
         if os.environ.get(name):
             return os.environ[name]
     return None

@@ -118,6 +118,10 @@ class OpenSource:
             _check_pixels(self._img, self.source.path, index)
         return self._img
 
+    def pdf_page(self, index: int) -> Optional[pymupdf.Page]:
+        """The PDF page for text-layer reads (None for images); on this object's thread only."""
+        return self._doc[index] if self._doc is not None else None
+
     def close(self) -> None:
         if self._doc is not None:
             self._doc.close()

@@ -11,6 +11,7 @@ from ..errors import EngineUnavailable, UsageError
 from .base import Engine
 
 ENGINES = ("auto", "openai", "transformers", "embedded")
+MOCR_MODES = ("web", "scene", "svg")
 
 
 def resolve_engine_name(config: RunConfig) -> str:
@@ -43,6 +44,9 @@ def build_engine(config: RunConfig, on_event: Callable[[str], None]) -> Engine:
 
         return TransformersEngine(model=config.model, device=config.device, dtype=config.dtype,
                                   batch_size=config.batch_size, trust_remote_code=config.trust_remote_code)
+    if config.mode.value in MOCR_MODES:
+        raise UsageError(f"--mode {config.mode.value} needs dots.mocr: serve it and pass --server URL "
+                         "(the embedded engine has no web, scene or svg mode)")
     try:
         from .embedded import EmbeddedEngine
     except ImportError as exc:

@@ -15,9 +15,9 @@ from ..errors import DotsparseError
 from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
                      PageStatus, Repair, Timings)
 from ..parse.answer import interpret
-from ..prompts import grounding_prompt
+from ..prompts import grounding_prompt, svg_prompt
 from ..sent_image import SentImage
-from ..writers.assets import asset_name, write_formula_tex, write_png, write_table_html
+from ..writers.assets import asset_name, write_formula_tex, write_png, write_svg, write_table_html
 from ..writers.overlay import write_overlay
 from .outputs import DocPaths
 
@@ -52,6 +52,8 @@ def build_request(job: PageJob) -> EngineRequest:
     prompt = job.prompt
     if job.mode is Mode.BOX and job.box_px is not None:
         prompt = grounding_prompt(job.prompt, job.geometry.px_to_sent(job.box_px))
+    elif job.mode is Mode.SVG:  # the original image's size, not the size sent
+        prompt = svg_prompt(job.prompt, job.geometry.width_px, job.geometry.height_px)
     return EngineRequest(page=job.ref, geometry=job.geometry, image=job.image, prompt=prompt, mode=job.mode,
                          sampling=job.sampling)
 
@@ -129,6 +131,8 @@ def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageS
 
 def _wants_crop(cell: Cell) -> bool:
     """Pictures always; formulas when no engine gave LaTeX for them (the crop is the faithful copy)."""
+    if cell.format is CellFormat.SVG:
+        return False
     return cell.category is Category.PICTURE or (cell.category is Category.FORMULA and cell.format is CellFormat.TEXT)
 
 
@@ -152,6 +156,9 @@ def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: 
         elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
             path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
             write_formula_tex(path, cell.text)
+        elif cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
+            path, asset = paths.asset("svg", asset_name(result.page, cell, ".svg"))
+            write_svg(path, cell.text)
         elif _wants_crop(cell) and cell.bbox_px:
             crop = next(pending, None)
             if crop is not None:

@@ -26,6 +26,7 @@ from rich.markup import escape
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source
+from ..document.plan import plan_document
 from ..engines.base import Engine, PageRef, Sampling
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
@@ -36,8 +37,10 @@ from ..raster import OpenSource, RenderOptions, file_sha256
 from ..viewer import write_document_view
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
+from .describe import PictureDescriber, pictures_of
 from .fallback import FallbackLadder
 from .hybrid import page_path
+from .fonts import wants_fonts, with_heading_fonts
 from .ledger import MAX_LISTED, Entry, Ledger, stage_error
 from .outputs import DocPaths, assign_doc_paths
 from .page import PageJob, crop_boxes, failed_result, write_page_assets
@@ -69,13 +72,16 @@ class DocJob:
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
+    descriptions: dict = field(default_factory=dict)  # (page, order) -> PictureDescription
     unsaved: dict[int, PageResult] = field(default_factory=dict)  # results whose commit failed (disk full)
 
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
-                 emit: Callable[[str], None] = _stdout_line):
+                 emit: Callable[[str], None] = _stdout_line,
+                 describer: Optional[PictureDescriber] = None):
         self.config = config
+        self.describer = describer
         self.engine = engine
         self.prompt = prompt
         self.progress = progress
@@ -206,7 +212,7 @@ class Pipeline:
             info = DocumentInfo(source=name, sha256=sha, kind=source.kind, page_count=opened.page_count,
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
-            store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
+            store = DocStore(paths.root, f"{sha}:{self.key}", self.config.document_key()) if paths else None
             doc = DocJob(source=source, name=name, entry=entry, paths=paths, store=store, info=info,
                          pages=info.pages_selected, opened=opened,
                          deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None)
@@ -358,6 +364,10 @@ class Pipeline:
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
         try:
+            if job is not None and doc.opened is not None and doc.source.kind == "pdf" and wants_fonts(result):
+                opened, index, read = doc.opened, job.ref.index, result
+                result = await loop.run_in_executor(
+                    self._mupdf, lambda: with_heading_fonts(read, opened.pdf_page(index)))
             if doc.paths is not None and result.status.usable:
                 result = await self._write_assets(doc, result, job)
         except Exception as exc:
@@ -447,7 +457,18 @@ class Pipeline:
         if doc.opened is not None:
             opened, doc.opened = doc.opened, None
             await self._close(opened)
+        if doc.store is not None and self.describer is not None:
+            task = asyncio.create_task(self._assemble(doc))  # not inside the last page's slot
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            await self._assemble(doc)
+
+    async def _assemble(self, doc: DocJob) -> None:
+        loop = asyncio.get_running_loop()
         if doc.store is not None:
+            if self.describer is not None:
+                await self._describe(doc)
             try:
                 took = await loop.run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
@@ -471,9 +492,12 @@ class Pipeline:
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
+        plan = plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables)
+        plan.descriptions = doc.descriptions
         write_document(doc.paths.markdown, doc.paths.markdown_nohf, doc.paths.json, doc.info,
-                       self._doc_pages(doc), furniture=self.config.page_furniture)
-        if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
+                       self._doc_pages(doc), furniture=self.config.page_furniture, plan=plan)
+        undescribed = any(d.status.value == "failed" for d in doc.descriptions.values())
+        if not doc.failed and not undescribed:  # "done": nothing left to redo; failures are retried next run
             doc.store.mark_done()
         return time.monotonic() - started
 
@@ -498,6 +522,26 @@ class Pipeline:
                 yield doc.unsaved[page]
             else:
                 yield from doc.store.iter_pages([page])
+
+    async def _describe(self, doc: DocJob) -> None:
+        """The picture-description pass over the committed pages; it never stops the document being written."""
+        assert self.describer is not None and doc.store is not None and doc.paths is not None
+        started = time.monotonic()
+        try:
+            pictures = await asyncio.get_running_loop().run_in_executor(
+                self._work, lambda: pictures_of(self._doc_pages(doc)))
+            doc.descriptions = await self.describer.describe_document(doc.paths, pictures)
+        except Exception as exc:  # the document is written without descriptions, and says why
+            self.progress.log(f"[red]{escape(doc.name)}: picture descriptions: {escape(type(exc).__name__)}: "
+                              f"{escape(str(exc))}[/red]")
+            return
+        for key, result in doc.descriptions.items():
+            status = result.status.value
+            self.report.descriptions[status] = self.report.descriptions.get(status, 0) + 1
+            if status == "failed":
+                self.progress.log(f"[red]{escape(doc.name)}, page {key[0]}, picture {key[1]}: "
+                                  f"description failed: {escape(result.error or '')}[/red]")
+        self.report.add_stage("describe", time.monotonic() - started)
 
     def _file_failed(self, source: Source, entry: Entry, message: str) -> None:
         self._record_file_failure(entry, message, "open")

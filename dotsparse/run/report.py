@@ -47,6 +47,7 @@ class RunReport(BaseModel):
     pages_per_s: float = 0.0
     stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
+    descriptions: dict[str, int] = Field(default_factory=dict)  # --describe-pictures: pictures by status
     interrupted: Optional[str] = None  # "SIGINT" or "SIGTERM" when the run was stopped by a signal
     unaccounted: list[str] = Field(default_factory=list)  # what the end-of-run accounting found missing
     # Pages whose content came from the embedded engine rather than the model asked for.
@@ -97,4 +98,5 @@ class RunReport(BaseModel):
     @property
     def all_ok(self) -> bool:
         return (self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
-                and not self.unaccounted and not self.interrupted)
+                and not self.unaccounted and not self.interrupted
+                and not self.descriptions.get("failed"))  # asked-for descriptions that failed count as failures

@@ -21,6 +21,7 @@ from ..engines.registry import build_engine
 from ..fileio import atomic_write_text, confined, display
 from ..model import PageStatus
 from ..prompts import prompt_for
+from .describe import PictureDescriber
 from .lock import OutputLock
 from .pipeline import Pipeline
 from .progress import Progress
@@ -60,17 +61,23 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
 async def _run(config: RunConfig, prompt: str, found: Discovery, console: Console) -> RunReport:
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
     engine = build_engine(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
+    describer = (PictureDescriber(config, on_event=lambda message: progress.log(escape(message)))
+                 if config.describe_pictures else None)
     pipeline: Optional[Pipeline] = None
     with _signals_to(lambda name: pipeline.interrupt(name) if pipeline else _early_signal(name)):
         try:
             await engine.start()
-            pipeline = Pipeline(config, engine, prompt, progress)
+            if describer is not None:
+                await describer.start()
+            pipeline = Pipeline(config, engine, prompt, progress, describer=describer)
             try:
                 return await pipeline.run(found)
             finally:
                 await pipeline.ladder.aclose()
         finally:
             await engine.aclose()
+            if describer is not None:
+                await describer.aclose()
 
 
 def prepare_output(out: Path) -> Path:
@@ -164,6 +171,8 @@ def _caption(report: RunReport) -> str:
     lines = [f"retries {report.retries}; fallbacks: {fallbacks}",
              f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
              f"time per stage, summed over pages: {stages}"]
+    if report.descriptions:
+        lines.append("picture descriptions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.descriptions.items())))
     if report.stopped_early:
         lines.append(f"[red]stopped early: {report.stopped_early}[/red]")
     if report.not_dots_ocr:

@@ -19,9 +19,11 @@ from ..model import PageResult
 
 
 class DocStore:
-    def __init__(self, doc_dir: Path, key: str):
+    def __init__(self, doc_dir: Path, key: str, document_key: str = ""):
         self.doc_dir = doc_dir
         self.key = key
+        # document-level options (table merging, descriptions) change the document's files, not its pages
+        self.done_key = f"{key}/{document_key}" if document_key else key
         self.state_dir = doc_dir / ".dotsparse"
         self.pages_dir = self.state_dir / "pages"
 
@@ -51,12 +53,12 @@ class DocStore:
 
     def is_done(self) -> bool:
         try:
-            return json.loads(read_confined_text(self.state_dir / "done.json")).get("key") == self.key
+            return json.loads(read_confined_text(self.state_dir / "done.json")).get("key") == self.done_key
         except (OSError, ValueError, AttributeError):
             return False
 
     def mark_done(self) -> None:
-        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.key}) + "\n")
+        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.done_key}) + "\n")
 
     def clear_done(self) -> None:
         check_confined(self.state_dir / "done.json")

@@ -35,7 +35,9 @@ from tests.support.docgen import (
 )
 
 IMG_PREFIX = "<|img|><|imgpad|><|endofimg|>"
-PROMPT_NAMES = ("layout_all", "layout_only", "ocr", "grounding_ocr", "scene_spotting", "web_parsing")
+PROMPT_NAMES = ("layout_all", "layout_only", "ocr", "grounding_ocr", "scene_spotting", "web_parsing", "svg",
+                "describe_picture", "describe_mocr")
+DESCRIBE_PROMPTS = ("describe_picture", "describe_mocr")
 
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -232,8 +234,39 @@ def grounding_text(page: PageSpec, size: tuple[int, int], box: list[int]) -> str
     return (best.answer_text or "") if best is not None else ""
 
 
+def describe_text(image: Image.Image) -> str:
+    """The fake describer's answer: what it can tell from the pixels (size and mean colour)."""
+    rgb = image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    return f"A picture of {image.width}x{image.height} pixels; its mean colour is #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}."
+
+
+def svg_text(width: int, height: int) -> str:
+    """An SVG as dots.mocr answers (with a script, handlers and external references a sanitizer must remove)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'viewBox="0 0 {width} {height}" onload="alert(1)"><script>alert(2)</script>'
+            f'<rect x="0" y="0" width="{width // 2}" height="{height // 2}" fill="#d95933" onclick="alert(3)"/>'
+            f'<a href="javascript:alert(4)"><circle cx="{width // 2}" cy="{height // 2}" r="10" fill="#3366d9"/></a>'
+            f'<image href="http://evil.example/x.png" width="10" height="10"/>'
+            f'<use xlink:href="http://evil.example/s.svg#a"/><foreignObject><iframe src="x"></iframe></foreignObject>'
+            f'<text x="5" y="20" style="background:url(http://evil.example/t)">Chart</text></svg>')
+
+
+def scene_elements(page: PageSpec, size: tuple[int, int]) -> list[dict[str, Any]]:
+    """Scene text spotting: each text block's box and text, no categories."""
+    return [{"bbox": _scaled_box(b, page, size), "text": b.answer_text.lstrip("# ")}
+            for b in page.blocks if b.category not in FURNITURE and b.answer_text and b.category != "Table"]
+
+
 def base_answer(prompt_name: str, prompt: str, page: PageSpec | None, size: tuple[int, int] | None) -> Answer:
     """The fault-free answer for one request."""
+    if prompt_name == "svg":
+        m = re.search(r'viewBox="0 0 (\d+) (\d+)"', prompt)
+        return Answer(svg_text(int(m.group(1)), int(m.group(2))) if m else "")
+    if prompt_name == "web_parsing":
+        prompt_name = "layout_all"  # dots.mocr answers a web page with the same layout elements
+    if prompt_name == "scene_spotting" and page is not None and size is not None:
+        els = scene_elements(page, size)
+        return Answer(dump_elements(els), elements=els)
     layout = prompt_name in ("layout_all", "layout_only")
     if page is None or size is None:
         return Answer("[]", elements=[]) if layout else Answer("")
@@ -495,6 +528,8 @@ class FakeDotsServer:
         self.capacity = capacity
         self.model_name = model_name
         self.faults: FaultHook | None = None
+        # the picture describer (a general VLM; no image placeholder): the answer for a received crop
+        self.describer: Callable[[Image.Image], str] = describe_text
         self._port = port
         self._docs: dict[int, DocSpec] = {}
         self._prompts = load_prompts()
@@ -637,8 +672,12 @@ class FakeDotsServer:
 
     def _classify(self, prompt: str) -> str:
         for name, text in self._prompts.items():
-            if name != "grounding_ocr" and prompt == text:
+            if name not in ("grounding_ocr", "svg") and prompt == text:
                 return name
+        svg = self._prompts.get("svg")
+        if svg is not None and re.fullmatch(re.escape(svg).replace(r"\{width\}", r"\d+").replace(r"\{height\}", r"\d+"),
+                                            prompt):
+            return "svg"
         g = self._prompts.get("grounding_ocr")
         if g is not None and prompt.startswith(g) and _parse_box(prompt[len(g):]) is not None:
             return "grounding_ocr"
@@ -717,7 +756,10 @@ class FakeDotsServer:
             self._stopping.wait(max(0.0, ready_at - time.monotonic()))
         if fault is not None and self._transport_fault(h, fault):
             return
-        answer = base_answer(name, prompt, page, size)
+        if name in DESCRIBE_PROMPTS and parsed.image is not None:
+            answer = Answer(self.describer(parsed.image))
+        else:
+            answer = base_answer(name, prompt, page, size)
         if fault is not None:
             answer = apply_fault(fault, answer, size)
         if self.gpu is not None:
