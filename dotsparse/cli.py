@@ -126,7 +126,7 @@ def parse(
     max_retries: int = typer.Option(4, help="Retries per request on connection errors, 429 and 5xx."),
     fallback: str = typer.Option("rescale,boxes,embedded", help=(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
-    text_source: TextSource = typer.Option(TextSource.auto, envvar="DOTSPARSE_TEXT_SOURCE", help=(
+    text_source: TextSource = typer.Option(TextSource.model, envvar="DOTSPARSE_TEXT_SOURCE", help=(
         "Where layout pages get their text. auto: born-digital pages ask the model for the layout only and take "
         "their text from the PDF's text layer (tables and formulas still by the model); scans, images and "
         "unusable text layers get the full model parse. model: the model writes every page's text. pdf: trust any "

@@ -49,7 +49,7 @@ class RunConfig(BaseModel):
     doc_timeout: Optional[float] = None  # whole-document budget; pages not done in time fail
     max_failed_ratio: Optional[float] = Field(default=None, ge=0.0, le=1.0)  # stop scheduling above it
     fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
-    text_source: str = "auto"  # auto | model | pdf: where a layout page's text comes from (run/hybrid.py)
+    text_source: str = "model"  # auto | model | pdf: where a layout page's text comes from (run/hybrid.py)
     overlay: bool = False
     html: bool = False  # also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html
     page_furniture: bool = True
