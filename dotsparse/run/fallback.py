@@ -16,7 +16,7 @@ from typing import Optional
 
 from PIL import Image
 
-from ..config import RunConfig
+from ..config import Options
 from ..engines.base import Engine, EngineAnswer
 from ..model import Box, Mode, PageResult, PageStatus, RawBlock, Repair
 from ..parse.answer import interpret
@@ -30,7 +30,7 @@ BOX_CONCURRENCY = 8
 
 
 class FallbackLadder:
-    def __init__(self, config: RunConfig, engine: Engine):
+    def __init__(self, config: Options, engine: Engine):
         self.config = config
         self.engine = engine
         self.steps = [s for s in config.fallback if s != "none"]
@@ -106,9 +106,9 @@ class FallbackLadder:
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
-            from ..engines.embedded import EmbeddedEngine
+            from .engines import build_embedded
 
-            self._embedded = EmbeddedEngine(workers=1, ocr=self.config.ocr)
+            self._embedded = build_embedded(self.config, workers=1)
             await self._embedded.start()
         answer = await self._embedded.infer(build_request(job))
         return result_from_answer(job, answer, time.monotonic())

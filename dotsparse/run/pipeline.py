@@ -1,4 +1,5 @@
-"""The only place that wires the stages: sources → page images → engine answers → cells → writers.
+"""The scheduler, and the only place that wires the stages: sources → page images → engine answers →
+cells → writers. Each page's work is a `page_unit.PageUnit`; this module decides when it runs.
 
 Pages stream: at most `concurrency` pages are rendered or in flight at once, whatever the number of
 documents or pages, and each page's result is committed to disk as soon as it is done.
@@ -7,6 +8,8 @@ documents or pages, and each page's result is committed to disk as soon as it is
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -17,20 +20,22 @@ from typing import Callable, Optional
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source
-from ..engines.base import Engine, PageRef, Sampling
-from ..engines.endpoints import ServerUnavailable
+from ..engines.base import Engine, PageRef
 from ..errors import DotsparseError, SourceError
 from ..memory import return_free_memory
-from ..model import Box, DocumentInfo, PageResult, PageStatus
-from ..raster import OpenSource, RenderOptions, file_sha256
+from ..model import DocumentInfo, PageResult, PageStatus
+from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
 from ..writers.json_doc import page_json_line
+from ..writers.paths import DocPaths
 from .fallback import FallbackLadder
-from .outputs import DocPaths, assign_doc_paths
-from .page import PageJob, crop_boxes, failed_result, write_page_assets
+from .outputs import assign_doc_paths
+from .page import PageJob
+from .page_unit import PageContext, PageUnit
 from .progress import Progress
 from .report import FileError, RunReport
 from .store import DocStore
+from .stores import MemoryStore, PageStore
 
 MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
 TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
@@ -40,31 +45,44 @@ TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
 class DocJob:
     source: Source
     paths: Optional[DocPaths]
-    store: Optional[DocStore]
+    store: Optional[PageStore]
     info: DocumentInfo
     pending: int = 0
     failed: int = 0
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
+    context: Optional[PageContext] = None  # what this document's pages run on
+
+
+@dataclass
+class FinishedDocument:
+    """What `on_document` is told when a document is done: its info and store, or why the file failed."""
+
+    source: Source
+    info: Optional[DocumentInfo]
+    store: Optional[PageStore]
+    error: Optional[str] = None
+    paths: Optional[DocPaths] = None
 
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
-                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True)):
+                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True),
+                 on_document: Optional[Callable[[FinishedDocument], None]] = None, in_memory: bool = False):
         self.config = config
         self.engine = engine
         self.prompt = prompt
         self.progress = progress
         self.emit = emit
-        self.key = config.output_key(prompt, engine.name, engine.model)
-        self.render_options = RenderOptions(config.dpi, config.min_pixels, config.max_pixels)
-        self.sampling = Sampling(config.temperature, config.top_p, config.max_tokens)
+        self.on_document = on_document
+        self.in_memory = in_memory  # no output folder: pages kept in a MemoryStore for `on_document`
+        self.key = config.result_key(prompt, engine.name, engine.model)
         self.pages = PageSelection.parse(config.pages)
-        self.box = Box(x1=config.box[0], y1=config.box[1], x2=config.box[2], y2=config.box[3]) if config.box else None
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
         self.ladder = FallbackLadder(config, engine)
+        self.unit = PageUnit(config, prompt, engine, self.ladder)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
@@ -82,8 +100,8 @@ class Pipeline:
         for item in found.missing:
             self.progress.log(f"[red]{item}: no such file, folder or matching glob[/red]")
         out = Path(self.config.output)
-        paths = ([None] * len(found.sources) if self.config.to_stdout
-                 else assign_doc_paths(out, found.sources))
+        paths: list[Optional[DocPaths]] = ([None] * len(found.sources) if self.config.to_stdout or self.in_memory
+                                           else list(assign_doc_paths(out, found.sources)))
         self.progress.start(len(found.sources))
         try:
             for source, doc_paths in zip(found.sources, paths):
@@ -117,16 +135,17 @@ class Pipeline:
             info = DocumentInfo(source=str(source.path), sha256=sha, kind=source.kind, page_count=opened.page_count,
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
-            store = DocStore(paths.root, f"{sha}:{self.key}") if paths else None
+            store = self._store(paths, f"{sha}:{self.key}")
             doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected,
                          deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None,
-                         opened=opened)
+                         opened=opened, context=PageContext(opened, self._mupdf, self._work, self._pixels))
             self.progress.add_pages(len(indices))
-            if store and not self.config.force and store.is_done():
+            if store and paths and not self.config.force and store.is_done(self._outputs(info)):
                 for page in store.iter_pages(doc.pages):
                     self._count(doc, page, reused=True)
                 self.report.documents_reused += 1
                 self.progress.doc_done()
+                self._tell(FinishedDocument(source=source, info=info, store=store, paths=paths))
                 return
             if store:
                 store.clear_done()
@@ -134,8 +153,9 @@ class Pipeline:
         except DotsparseError as exc:
             self._file_failed(source, exc)
         except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
+            assert doc is not None and doc.store is not None
             self.progress.log(f"{source.path}: {exc}; redoing")
-            store.clear_done()
+            doc.store.clear_done()
             await self._schedule_pages(doc, indices)
         finally:
             if doc is None or doc.pending == 0:  # otherwise the document's last page closes it
@@ -146,6 +166,8 @@ class Pipeline:
         for index in indices:
             cached = None if self.config.force or doc.store is None else doc.store.load_page(index + 1)
             if cached is not None and cached.status.usable:
+                if doc.paths is not None and doc.context is not None:  # output-only files re-applied
+                    await self.unit.reapply(cached, doc.paths, doc.context)
                 self._count(doc, cached, reused=True)
                 await self._page_finished(doc)
                 continue
@@ -191,32 +213,13 @@ class Pipeline:
         return budget, reason
 
     async def _prepare(self, doc: DocJob, ref: PageRef) -> PageJob:
-        """Render and encode the page, or only measure it when the engine reads pages itself."""
-        loop = asyncio.get_running_loop()
-        opened = doc.opened
-        assert opened is not None
-        started = time.monotonic()
-        image = None
-        if self.engine.needs_image:
-            image, geometry = await loop.run_in_executor(self._mupdf, opened.render_sent, ref.index,
-                                                         self.render_options)
-        else:
-            geometry = await loop.run_in_executor(self._mupdf, opened.geometry, ref.index, self.render_options)
-        return PageJob(ref=ref, geometry=geometry, mode=self.config.mode, prompt=self.prompt, sampling=self.sampling,
-                       box_px=self.box, image=image, render_s=time.monotonic() - started)
+        assert doc.context is not None
+        return await self.unit.render(ref, doc.context)
 
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
             budget, reason = self._budget(doc)
-            try:
-                result = await asyncio.wait_for(self.ladder.produce(job), timeout=budget)
-            except asyncio.TimeoutError:
-                result = failed_result(job, DotsparseError(reason, source=str(doc.source.path), page=job.page_no,
-                                                           stage="engine"))
-            except ServerUnavailable as exc:
-                result = failed_result(job, exc, PageStatus.SERVER_UNAVAILABLE)
-            except Exception as exc:  # the page fails, never the run
-                result = failed_result(job, exc)
+            result = await self.unit.produce(job, budget, reason)
             if result.error and not result.status.usable:
                 self.progress.log(f"[red]{doc.source.path}, page {job.page_no}: {result.error}[/red]")
             await self._commit(doc, result, job)
@@ -225,25 +228,12 @@ class Pipeline:
 
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
-        if doc.paths is not None and result.status.usable:
-            boxes = crop_boxes(result.cells) if job is not None and doc.opened is not None else []
-            overlay = self.config.overlay and job is not None and doc.opened is not None
-            if boxes or overlay:
-                async with self._pixels:  # crops and overlays come from the source, drawn as it was sent
-                    assert job is not None and doc.opened is not None
-                    crops = await loop.run_in_executor(self._mupdf, doc.opened.render_regions, job.ref.index,
-                                                       self.render_options, boxes)
-                    page_image = (await loop.run_in_executor(self._mupdf, doc.opened.render, job.ref.index,
-                                                             self.render_options)).image if overlay else None
-                    result = await loop.run_in_executor(self._work, write_page_assets, result, crops, page_image,
-                                                        doc.paths, self.config.overlay)
-                    del crops, page_image
-            else:
-                result = await loop.run_in_executor(self._work, write_page_assets, result, [], None, doc.paths,
-                                                    self.config.overlay)
+        if doc.paths is not None:
+            result = await self.unit.write_assets(result, job, doc.paths,
+                                                  doc.context if doc.opened is not None else None)
         if doc.store is not None:
             await loop.run_in_executor(self._work, doc.store.save_page, result)
-        else:
+        if self.config.to_stdout:
             self.emit(page_json_line(doc.info, result))
         self._count(doc, result, reused=False)
         self._committed += 1
@@ -275,22 +265,21 @@ class Pipeline:
             if doc.opened is not None:
                 opened, doc.opened = doc.opened, None
                 await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
-            if doc.store is not None:
+            if doc.store is not None and doc.paths is not None:
                 took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
             self.report.documents_written += 1
             if doc.failed:
                 self.report.documents_with_failed_pages += 1
             self.progress.doc_done()
+            self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
 
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
-        furniture = self.config.page_furniture
-        write_document(doc.paths.markdown, doc.paths.markdown_nohf, doc.paths.json, doc.info,
-                       doc.store.iter_pages(doc.pages), furniture=furniture)
+        write_document(doc.paths, doc.info, doc.store.iter_pages(doc.pages), self.unit.outputs)
         if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
-            doc.store.mark_done()
+            doc.store.mark_done(self._outputs(doc.info))
         return time.monotonic() - started
 
     def _file_failed(self, source: Source, exc: BaseException) -> None:
@@ -298,3 +287,18 @@ class Pipeline:
         self.report.failed_files.append(FileError(source=str(source.path), error=message))
         self.progress.log(f"[red]{message}[/red]")
         self.progress.doc_done()
+        self._tell(FinishedDocument(source=source, info=None, store=None, error=message))
+
+    def _store(self, paths: Optional[DocPaths], key: str) -> Optional[PageStore]:
+        if paths is not None:
+            return DocStore(paths.root, key)
+        return MemoryStore(key) if self.in_memory else None
+
+    def _outputs(self, info: DocumentInfo) -> str:
+        """Fingerprint of what the document's files are written from, beyond the pages' results."""
+        record = {"pages": info.pages_selected, **self.unit.outputs}
+        return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def _tell(self, finished: FinishedDocument) -> None:
+        if self.on_document is not None:
+            self.on_document(finished)

@@ -1,42 +1,74 @@
-"""Build the engine, run the pipeline, write the run report: one run from start to summary."""
+"""Build the engine, run the pipeline, write the run report: one run from start to summary.
+
+`Session` is an engine started once and any number of pipeline runs over it: the CLI makes one run
+(`run_session`), the Python API's `Parser` keeps one session for its whole life. Both go through here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable, Optional
 
 from rich.console import Console
 from rich.table import Table
 
-from ..config import RunConfig
-from ..discover import PageSelection, discover
+from ..config import Options, RunConfig
+from ..discover import Discovery, PageSelection, discover
+from ..engines.base import Engine
 from ..errors import UsageError
-from ..engines.registry import build_engine
 from ..fileio import atomic_write_text
 from ..prompts import prompt_for
-from .pipeline import Pipeline
+from .engines import build_engine
+from .pipeline import FinishedDocument, Pipeline
 from .progress import Progress
 from .report import RunReport
 
 
-async def run_session(config: RunConfig, console: Console) -> RunReport:
-    prompt = prompt_for(config.mode, config.prompt_file)
+def find_inputs(config: RunConfig) -> Discovery:
+    """The sources to parse; a usage error when there are none. Checks --pages and the prompt first."""
+    prompt_for(config.mode, config.prompt_file)
     PageSelection.parse(config.pages)  # a bad --pages is a usage error before any engine starts
     found = discover(config.inputs)
     if not found.sources:
         missing = f"; not found: {', '.join(found.missing)}" if found.missing else ""
         skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
         raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
-    progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
-    engine = build_engine(config, on_event=progress.log)
-    try:
-        await engine.start()
-        pipeline = Pipeline(config, engine, prompt, progress)
+    return found
+
+
+class Session:
+    """One engine, built from `options` (or given) and started once, for any number of runs."""
+
+    def __init__(self, options: Options, on_event: Callable[[str], None], engine: Optional[Engine] = None):
+        self.options = options
+        self.engine = engine or build_engine(options, on_event=on_event)
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def run(self, config: RunConfig, found: Discovery, progress: Progress,
+                  on_document: Optional[Callable[[FinishedDocument], None]] = None,
+                  in_memory: bool = False) -> RunReport:
+        prompt = prompt_for(config.mode, config.prompt_file)
+        pipeline = Pipeline(config, self.engine, prompt, progress, on_document=on_document, in_memory=in_memory)
         try:
-            report = await pipeline.run(found)
+            return await pipeline.run(found)
         finally:
             await pipeline.ladder.aclose()
+
+    async def aclose(self) -> None:
+        await self.engine.aclose()
+
+
+async def run_session(config: RunConfig, console: Console) -> RunReport:
+    found = find_inputs(config)
+    progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
+    session = Session(config, on_event=progress.log)
+    try:
+        await session.start()
+        report = await session.run(config, found, progress)
     finally:
-        await engine.aclose()
+        await session.aclose()
     if not config.to_stdout:
         atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
     if not config.quiet:

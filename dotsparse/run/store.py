@@ -1,9 +1,12 @@
 """Resume is a file protocol: each page's result is committed atomically, the document's done marker last.
 
     OUT/<doc>/.dotsparse/pages/p00001.json   {"key": ..., "result": PageResult}
-    OUT/<doc>/.dotsparse/done.json           {"key": ...}   written after every output file
+    OUT/<doc>/.dotsparse/done.json           {"key": ..., "outputs": ...}   written after every output file
 
-A result counts only if its key (input sha256 + output-changing options) matches; a failed page is redone.
+A result counts only if its key (input sha256 + result-changing options) matches; a failed page is redone.
+`outputs` fingerprints what the document's files were written with (pages selected, output-only options):
+when it differs the files are rewritten from the stored pages, no page redone. `DocStore` is the local
+folder implementation of `stores.PageStore`.
 """
 
 from __future__ import annotations
@@ -49,14 +52,15 @@ class DocStore:
                 raise FileNotFoundError(f"page {page} result missing from {self.pages_dir}")
             yield result
 
-    def is_done(self) -> bool:
+    def is_done(self, outputs: str = "") -> bool:
         try:
-            return json.loads((self.state_dir / "done.json").read_text()).get("key") == self.key
+            record = json.loads((self.state_dir / "done.json").read_text())
+            return record.get("key") == self.key and record.get("outputs", "") == outputs
         except (OSError, ValueError, AttributeError):
             return False
 
-    def mark_done(self) -> None:
-        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.key}) + "\n")
+    def mark_done(self, outputs: str = "") -> None:
+        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.key, "outputs": outputs}) + "\n")
 
     def clear_done(self) -> None:
         (self.state_dir / "done.json").unlink(missing_ok=True)
