@@ -200,3 +200,4 @@ class DocumentResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     document: DocumentInfo
     pages: list[PageResult]
+Page = PageResult  # the public name: one page of a Document
