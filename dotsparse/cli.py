@@ -11,7 +11,6 @@ from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -179,9 +178,8 @@ def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
-    source = ctx.get_parameter_source(name)
-    return source is not None and source not in (click.core.ParameterSource.DEFAULT,
-                                                 click.core.ParameterSource.DEFAULT_MAP)
+    source = ctx.get_parameter_source(name)  # an enum of click's (or typer's own copy of click)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
 
 
 def _validation_message(exc: ValidationError) -> str:
