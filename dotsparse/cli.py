@@ -9,10 +9,10 @@ import asyncio
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from . import __version__, layout_gate
@@ -38,7 +38,7 @@ class EngineName(str, Enum):
     replay = "replay"
 
 
-def _d(name: str, model: type = Options) -> object:
+def _d(name: str, model: type[BaseModel] = Options) -> Any:
     """A flag's default is the option's: defaults are stated once, in the options model."""
     default = model.model_fields[name].default
     return default.value if isinstance(default, Enum) else default
@@ -203,7 +203,7 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
             stderr.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
         return
-    modes = {}
+    modes: dict[str, list[str]] = {}
     for m in Mode:
         modes.setdefault(m.prompt_name, []).append(m.value)
     for name in PROMPT_NAMES:

@@ -16,7 +16,7 @@ _NAME = "pymupdf.layout"
 
 def block() -> None:
     if "pymupdf" not in sys.modules:
-        sys.modules.setdefault(_NAME, None)  # type: ignore[assignment]  # None makes the import fail quietly
+        sys.modules.setdefault(_NAME, None)  # type: ignore[arg-type]  # None makes the import fail quietly
 
 
 def import_pymupdf() -> None:

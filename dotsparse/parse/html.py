@@ -55,7 +55,9 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 def _fenced_split(text: str) -> list[str]:
     """Text split into alternating prose and fenced code blocks (prose first); an unclosed fence runs to
     the end, as CommonMark reads it."""
-    parts, current, fence = [], [], ""
+    parts: list[str] = []
+    current: list[str] = []
+    fence = ""
     for line in text.splitlines(keepends=True):
         m = _FENCE.match(line)
         if not fence and m:

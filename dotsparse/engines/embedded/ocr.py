@@ -60,7 +60,7 @@ def best_rotation(small: np.ndarray) -> int:
     wide = sum(1 for ln in upright if (ln.bbox[2] - ln.bbox[0]) > 1.5 * (ln.bbox[3] - ln.bbox[1]))
     candidates = (1, 3) if tall > wide else (0, 2)
     scores = {t: quality(t) for t in candidates}
-    return max(scores, key=scores.get)
+    return max(scores, key=lambda t: scores[t])
 
 
 def lines_to_words(lines: list[OcrLine], scale: float) -> list[Word]:

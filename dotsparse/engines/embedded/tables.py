@@ -35,13 +35,13 @@ def _render(placed: Placed) -> str:
     for r in range(n_rows):
         tds = []
         for k in range(n_cols):
-            c = taken.get((r, k))
-            if c is None:
+            got = taken.get((r, k))
+            if got is None:
                 tds.append("<td></td>")
-            elif c.row == r and c.col == k:
-                rowspan = f' rowspan="{c.rowspan}"' if c.rowspan > 1 else ""
-                colspan = f' colspan="{c.colspan}"' if c.colspan > 1 else ""
-                tds.append(f"<td{rowspan}{colspan}>{html.escape(texts[id(c)])}</td>")
+            elif got.row == r and got.col == k:
+                rowspan = f' rowspan="{got.rowspan}"' if got.rowspan > 1 else ""
+                colspan = f' colspan="{got.colspan}"' if got.colspan > 1 else ""
+                tds.append(f"<td{rowspan}{colspan}>{html.escape(texts[id(got)])}</td>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     return "<table>" + "".join(rows) + "</table>"
 
@@ -85,7 +85,8 @@ def _regrid_rows(cells: list[TableCell]) -> list[TableCell]:
                 span += n - 1
             out.append(TableCell(row=row + offset + sub, col=c.col, rowspan=span, colspan=c.colspan, bbox=c.bbox))
         offset += n - 1
-    kept, seen = [], set()
+    kept: list[TableCell] = []
+    seen: set[tuple[int, int]] = set()
     for c in out:
         slots = {(r, k) for r in range(c.row, c.row + c.rowspan) for k in range(c.col, c.col + c.colspan)}
         if not slots & seen:

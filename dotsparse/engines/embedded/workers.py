@@ -32,7 +32,7 @@ if sys.platform != "win32":
     class _NoMainPopen(popen_spawn_posix.Popen):
         """`popen_spawn_posix.Popen._launch` (identical in Python 3.10-3.13) without the main-module data."""
 
-        def _launch(self, process_obj):  # type: ignore[no-untyped-def]
+        def _launch(self, process_obj):
             tracker_fd = resource_tracker.getfd()
             self._fds.append(tracker_fd)
             prep_data = spawn.get_preparation_data(process_obj._name)
@@ -66,8 +66,8 @@ if sys.platform != "win32":
         _start_method = "spawn"
 
         @staticmethod
-        def _Popen(process_obj):  # type: ignore[no-untyped-def]  # noqa: N802 - the stdlib's name
+        def _Popen(process_obj):  # noqa: N802 - the stdlib's name
             return _NoMainPopen(process_obj)
 
     class _NoMainContext(multiprocessing.context.SpawnContext):
-        Process = _NoMainProcess  # type: ignore[assignment]
+        Process = _NoMainProcess
