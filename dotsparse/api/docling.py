@@ -43,7 +43,7 @@ def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
     layer = ContentLayer.FURNITURE if cell.category in FURNITURE else None
     category = cell.category
     if category is Category.TITLE:
-        out.add_title(text=text, prov=prov)
+        out.add_title(text=text.lstrip("#").strip(), prov=prov)
     elif category is Category.SECTION_HEADER:
         out.add_heading(text=text.lstrip("#").strip(), level=int(getattr(cell, "level", None) or 1), prov=prov)
     elif category is Category.LIST_ITEM:

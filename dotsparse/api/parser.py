@@ -70,6 +70,7 @@ class Parser:
     def parse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
               **outputs: Any) -> Document:
         """One file → a Document. `output=` also writes its files there (and resumes from them)."""
+        self._check_open()
         return self._loop.run(self._aparse(path, pages, output, outputs))
 
     async def aparse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
@@ -77,6 +78,7 @@ class Parser:
         """`parse` for async callers: awaits the Parser's loop without blocking the caller's."""
         import asyncio
 
+        self._check_open()
         return await asyncio.wrap_future(self._loop.submit(self._aparse(path, pages, output, outputs)))
 
     def parse_many(self, inputs: Union[PathLike, Iterable[PathLike]], output: Optional[PathLike] = None,
@@ -86,6 +88,7 @@ class Parser:
         With `output=` every document's files are written there and a re-run resumes: finished pages
         are reused, output-only options re-applied. Without it, results stay in memory.
         """
+        self._check_open()
         found_inputs = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(i) for i in inputs]
         config = self._config(found_inputs, pages, output, outputs, force)
         done: "queue.Queue[object]" = queue.Queue()
@@ -139,8 +142,6 @@ class Parser:
 
     def _config(self, inputs: list[str], pages: Optional[str], output: Optional[PathLike],
                 outputs: dict[str, Any], force: bool) -> RunConfig:
-        if self._closed:
-            raise UsageError("this Parser is closed")
         unknown = set(outputs) - set(self.options.output_fields())
         if unknown:
             raise UsageError(f"not output options: {', '.join(sorted(unknown))}",
@@ -153,6 +154,10 @@ class Parser:
             return RunConfig(**values)
         except ValidationError as exc:
             raise UsageError(str(exc)) from None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise UsageError("this Parser is closed")
 
     def _document(self, item: FinishedDocument, config: RunConfig) -> Document:
         if item.info is None or item.store is None:

@@ -109,6 +109,7 @@ class Pipeline:
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
         finally:
+            await self._cancel_pages()  # a cancelled run (the API's caller stopped) leaves no page running
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
             self.progress.stop()
@@ -116,6 +117,13 @@ class Pipeline:
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0
         return self.report
+
+    async def _cancel_pages(self) -> None:
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _schedule_document(self, source: Source, paths: Optional[DocPaths]) -> None:
         self.report.documents += 1

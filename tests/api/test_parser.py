@@ -102,3 +102,24 @@ def test_settings_are_validated_as_usage_errors():
         dotsparse.Parser(engine="replay", replay="x", dpi=-1)
     with pytest.raises(dotsparse.UsageError, match="not_an_option"):
         dotsparse.Parser(engine="replay", replay="x", not_an_option=1)
+
+
+def test_stopping_parse_many_early_leaves_the_parser_usable(docs, tmp_path):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50) as parser:
+        for doc in parser.parse_many(folder, output=tmp_path / "o"):
+            break
+        assert parser.parse(folder / "b.pdf").status.value == "ok"
+    with pytest.raises(dotsparse.UsageError, match="closed"):
+        parser.parse(folder / "b.pdf")
+
+
+def test_parse_takes_one_file_and_says_so(docs):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50) as parser:
+        with pytest.raises(dotsparse.UsageError, match="parse_many"):
+            parser.parse(folder)
+        with pytest.raises(dotsparse.UsageError, match="no PDF or image"):
+            parser.parse(folder / "missing.pdf")
+        with pytest.raises(dotsparse.UsageError, match="not output options"):
+            parser.parse(folder / "a.pdf", dpi=72)
