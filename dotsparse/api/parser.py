@@ -19,17 +19,22 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from .. import __version__, layout_gate
-from ..config import Options, RunConfig
-from ..discover import Source
-from ..engines.base import Engine
-from ..errors import DocumentError, SourceError, UsageError
-from ..model import DocumentInfo
-from ..run.pipeline import FinishedDocument
-from ..run.progress import Progress
-from ..run.report import RunReport
-from ..run.session import Session, find_inputs
-from .document import Document, DocumentStatus
-from .loop import LoopThread
+
+# Before anything imports PyMuPDF: without its layout model (an ONNX session) in the host's process,
+# and leaving `import pymupdf.layout` to work for the host if it wants the model.
+layout_gate.import_pymupdf()
+
+from ..config import Options, RunConfig  # noqa: E402
+from ..discover import Source  # noqa: E402
+from ..engines.base import Engine  # noqa: E402
+from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
+from ..model import DocumentInfo  # noqa: E402
+from ..run.pipeline import FinishedDocument  # noqa: E402
+from ..run.progress import Progress  # noqa: E402
+from ..run.report import RunReport  # noqa: E402
+from ..run.session import Session, find_inputs  # noqa: E402
+from .document import Document, DocumentStatus  # noqa: E402
+from .loop import LoopThread  # noqa: E402
 
 PathLike = Union[str, Path]
 _END = object()
@@ -50,7 +55,6 @@ class Parser:
         self.options = _options(options, engine, server, settings)
         self.raise_on_error = raise_on_error
         self.report: Optional[RunReport] = None  # the last call's run report
-        layout_gate.import_pymupdf()  # without loading the layout model here, and leaving it importable
         self._console = Console(stderr=True)
         self._verbose = verbose
         self._loop = LoopThread()
