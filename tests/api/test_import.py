@@ -47,6 +47,7 @@ def test_the_api_leaves_pymupdf_layout_importable_after_a_parse(tmp_path):
         import sys
         sys.path.insert(0, {str(__import__('pathlib').Path(__file__).resolve().parents[2])!r})
         import dotsparse
+        Parser = dotsparse.Parser  # first: the host has not imported PyMuPDF yet
         from dotsparse.engines.replay import ReplayEngine
         from tests.support.docgen import make_pdf, simple_doc
         from tests.support.replay import record
