@@ -101,9 +101,6 @@ class RunConfig(Options):
     def to_stdout(self) -> bool:
         return self.output == STDOUT
 
-    def output_key(self, prompt: str, engine: str, model: str) -> str:
-        return self.result_key(prompt, engine, model)
-
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Settings from a TOML file: top-level keys as the Options fields, `[transformers]`, `[embedded]` tables."""

@@ -25,6 +25,8 @@ def test_python_api_example(tmp_path):
 
 @pytest.mark.slow
 def test_parse_many_example_resumes(tmp_path):
-    out = _run(str(EXAMPLES / "parse_many.py"), "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert "first run: 3 pages, 0 reused" in out and "second run: 3 pages, 3 reused" in out
+    # the PDF only: OCR of the scanned page is the slow part and adds nothing to what this checks
+    out = _run(str(EXAMPLES / "parse_many.py"), str(EXAMPLES / "docs" / "paper.pdf"), "-o", str(tmp_path / "out"),
+               cwd=tmp_path)
+    assert "first run: 2 pages, 0 reused" in out and "second run: 2 pages, 2 reused" in out
     assert (tmp_path / "out" / "paper" / "paper.md").is_file()

@@ -112,6 +112,7 @@ class Parser:
             return
         self._closed = True
         try:
+            self._loop.run(self._loop.drain())
             self._loop.run(self._session.aclose())
         finally:
             self._loop.close()

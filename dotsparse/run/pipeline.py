@@ -304,7 +304,7 @@ class Pipeline:
 
     def _outputs(self, info: DocumentInfo) -> str:
         """Fingerprint of what the document's files are written from, beyond the pages' results."""
-        record = {"pages": info.pages_selected, **self.unit.outputs}
+        record = {**self.unit.outputs, "pages": info.pages_selected}  # the pages chosen, not how they were named
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _tell(self, finished: FinishedDocument) -> None:

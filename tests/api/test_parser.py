@@ -123,3 +123,30 @@ def test_parse_takes_one_file_and_says_so(docs):
             parser.parse(folder / "missing.pdf")
         with pytest.raises(dotsparse.UsageError, match="not output options"):
             parser.parse(folder / "a.pdf", dpi=72)
+
+
+class SlowReplay(ReplayEngine):
+    """Answers after a delay, counting the requests it started."""
+
+    def __init__(self, answers):
+        super().__init__(answers)
+        self.started = 0
+
+    async def infer(self, request):
+        self.started += 1
+        await asyncio.sleep(0.2)
+        return await super().infer(request)
+
+
+def test_closing_after_stopping_early_leaves_no_page_running(docs, tmp_path):
+    import time
+
+    folder, answers = docs
+    engine = SlowReplay(answers)
+    parser = dotsparse.Parser(engine=engine, dpi=50, concurrency=1)
+    for _ in parser.parse_many(folder, output=tmp_path / "o"):
+        break
+    parser.close()
+    started = engine.started
+    time.sleep(0.5)
+    assert engine.started == started < 6  # nothing runs after close(), and the run did not go on to the end
