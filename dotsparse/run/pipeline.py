@@ -26,6 +26,7 @@ from ..memory import return_free_memory
 from ..model import DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
+from ..writers.registry import DocumentTarget, enabled_formats
 from ..writers.json_doc import page_json_line
 from ..writers.paths import DocPaths
 from .fallback import FallbackLadder
@@ -276,6 +277,10 @@ class Pipeline:
             if doc.store is not None and doc.paths is not None:
                 took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
+                await self._write_optional(doc)
+                if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
+                    await asyncio.get_running_loop().run_in_executor(self._work, doc.store.mark_done,
+                                                                     self._outputs(doc.info))
             self.report.documents_written += 1
             if doc.failed:
                 self.report.documents_with_failed_pages += 1
@@ -285,9 +290,7 @@ class Pipeline:
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
-        write_document(doc.paths, doc.info, doc.store.iter_pages(doc.pages), self.unit.outputs)
-        if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
-            doc.store.mark_done(self._outputs(doc.info))
+        write_document(self._target(doc), doc.store.iter_pages(doc.pages))
         return time.monotonic() - started
 
     def _file_failed(self, source: Source, exc: BaseException) -> None:
@@ -296,6 +299,25 @@ class Pipeline:
         self.progress.log(f"[red]{message}[/red]")
         self.progress.doc_done()
         self._tell(FinishedDocument(source=source, info=None, store=None, error=message))
+
+    def _target(self, doc: DocJob) -> DocumentTarget:
+        assert doc.paths is not None
+        return DocumentTarget(paths=doc.paths, info=doc.info, outputs=self.unit.outputs,
+                              root=Path(self.config.output), password=self.config.password)
+
+    async def _write_optional(self, doc: DocJob) -> None:
+        """Views (optional formats): each alone, after the document; a failure is logged, nothing is lost."""
+        assert doc.store is not None
+        store, target = doc.store, self._target(doc)
+        for fmt in enabled_formats(self.unit.outputs, optional=True):
+            started = time.monotonic()
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._mupdf if fmt.reads_source else self._work,
+                    lambda: write_document(target, store.iter_pages(doc.pages), [fmt]))
+            except Exception as exc:
+                self.progress.log(f"[red]{doc.source.path}: {fmt.name} not written ({type(exc).__name__}: {exc})[/red]")
+            self.report.add_stage(fmt.name, time.monotonic() - started)
 
     def _store(self, paths: Optional[DocPaths], key: str) -> Optional[PageStore]:
         if paths is not None:

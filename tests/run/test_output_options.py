@@ -45,3 +45,33 @@ def test_a_smaller_then_larger_page_selection_rewrites_the_document(tmp_path, se
     assert "Results on page 2" in md and "Results on page 1" not in md
     assert parse(path, "-o", out, "--server", server.url).exit_code == 0  # all pages again: all reused
     assert server.requests == [] and [p["page"] for p in load_doc(out, "doc3")["pages"]] == [1, 2, 3]
+
+
+def test_a_registered_view_is_written_after_the_document_and_its_failure_loses_nothing(tmp_path, server, make_doc,
+                                                                                     monkeypatch):
+    from dotsparse.fileio import atomic_open
+    from dotsparse.writers import registry
+
+    class PageList:
+        def __init__(self, target, stack):
+            self.fh, self.pages = stack.enter_context(atomic_open(target.paths.file(".pages.txt"))), []
+
+        def add(self, page):
+            self.pages.append(str(page.page))
+
+        def finish(self):
+            self.fh.write(",".join(self.pages) + "\n")
+
+    def broken(target, stack):
+        raise RuntimeError("this view cannot be drawn")
+
+    monkeypatch.setattr(registry, "FORMATS", registry.FORMATS + (
+        registry.DocumentFormat("pages", PageList, optional=True),
+        registry.DocumentFormat("broken", broken, optional=True)))
+    path, _ = make_doc(doc_id=4, pages=2)
+    out = tmp_path / "o"
+    result = parse(path, "-o", out, "--server", server.url, quiet=False)
+    assert result.exit_code == 0
+    assert (out / "doc4" / "doc4.pages.txt").read_text() == "1,2\n" and (out / "doc4" / "doc4.md").is_file()
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "broken not written (RuntimeError: this view cannot be drawn)" in said

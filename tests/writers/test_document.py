@@ -5,6 +5,7 @@ import pytest
 from dotsparse.model import Category, Cell, CellFormat, DocumentInfo, Mode, PageResult, PageStatus
 from dotsparse.writers.document import write_document
 from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.registry import DocumentTarget
 
 
 def _info() -> DocumentInfo:
@@ -25,7 +26,9 @@ def _paths(tmp_path):
 
 
 def write(tmp_path, pages, **outputs):
-    write_document(DocPaths(root=tmp_path, name="d"), _info(), pages, {"page_furniture": True, **outputs})
+    target = DocumentTarget(paths=DocPaths(root=tmp_path, name="d"), info=_info(),
+                            outputs={"page_furniture": True, **outputs})
+    write_document(target, pages)
 
 
 def test_one_pass_over_the_pages_writes_all_three_files(tmp_path, validate):
@@ -63,11 +66,13 @@ def test_without_page_furniture_only_the_main_markdown_changes(tmp_path):
 
 
 def test_a_registered_format_is_written_beside_the_others(tmp_path, monkeypatch):
+    from dotsparse.fileio import atomic_open
     from dotsparse.writers import registry
 
     class Count:
-        def __init__(self, fh, info, outputs):
-            self.fh, self.n = fh, 0
+        def __init__(self, target, stack):
+            self.fh = stack.enter_context(atomic_open(target.paths.file(".count.txt")))
+            self.n = 0
 
         def add(self, page):
             self.n += 1
@@ -75,7 +80,7 @@ def test_a_registered_format_is_written_beside_the_others(tmp_path, monkeypatch)
         def finish(self):
             self.fh.write(f"{self.n} pages\n")
 
-    fmt = registry.DocumentFormat("count", ".count.txt", Count, enabled=lambda o: bool(o.get("count")))
+    fmt = registry.DocumentFormat("count", Count, enabled=lambda o: bool(o.get("count")))
     monkeypatch.setattr(registry, "FORMATS", registry.FORMATS + (fmt,))
     write(tmp_path, [_page(1), _page(2)])
     assert not (tmp_path / "d.count.txt").exists()  # disabled by its option
