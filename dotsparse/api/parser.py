@@ -24,7 +24,7 @@ from .. import __version__, layout_gate
 # and leaving `import pymupdf.layout` to work for the host if it wants the model.
 layout_gate.import_pymupdf()
 
-from ..config import Options, RunConfig  # noqa: E402
+from ..config import Options, RunConfig, api_key_from_env  # noqa: E402
 from ..discover import Source  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
@@ -201,6 +201,8 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
         values["servers"] = (server,) if isinstance(server, str) else tuple(server)
     if "servers" in values:
         values["servers"] = tuple(str(s).rstrip("/") for s in values["servers"])
+    if values.get("api_key") is None:  # a secret belongs in the environment, as for the CLI
+        values["api_key"] = api_key_from_env()
     try:
         return Options(**values)
     except ValidationError as exc:

@@ -77,6 +77,7 @@ def test_parse_many_yields_every_document_writes_files_and_resumes(docs, tmp_pat
         assert set(first) == {"a.pdf", "b.pdf"} and all(d.status.value == "ok" for d in first.values())
         assert parser.report is not None and parser.report.pages == 6 and parser.report.pages_reused == 0
         assert (out / "a" / "a.md").read_text() == first["a.pdf"].markdown()
+        assert dotsparse.Document.load(out / "a" / "a.json") == first["a.pdf"]  # the same model as <doc>.json
         again = list(parser.parse_many(str(folder), output=out))
         assert parser.report.pages_reused == 6
     assert {d.source for d in again} == {d.source for d in first.values()}
