@@ -151,3 +151,13 @@ def test_closing_after_stopping_early_leaves_no_page_running(docs, tmp_path):
     started = engine.started
     time.sleep(0.5)
     assert engine.started == started < 6  # nothing runs after close(), and the run did not go on to the end
+
+
+def test_the_openai_engine_against_a_server(server, make_doc, monkeypatch):
+    monkeypatch.setenv("DOTSPARSE_API_KEY", "secret-from-env")
+    path, _ = make_doc(doc_id=7, pages=2)
+    with dotsparse.Parser(server=server.url, mode="layout", dpi=50) as parser:
+        doc = parser.parse(path, pages="2")
+        assert parser.options.api_key == "secret-from-env" and "secret" not in repr(parser.options)
+    assert doc.status.value == "ok" and doc.document.engine == "openai" and [p.page for p in doc.pages] == [2]
+    assert len(server.requests) == 1 and server.requests[0].authorization == "Bearer secret-from-env"
