@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
+import typer.core
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__, layout_gate
 from .config import Options, RunConfig, api_key_from_env, load_toml, servers_from
@@ -23,9 +25,27 @@ from .model import Mode
 
 layout_gate.block()  # the CLI's process never needs PyMuPDF's layout model; its workers load it
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+def _no_flag_placeholder(params: list[Any]) -> list[Any]:
+    # Typer 0.29 prints a `<bool>` type after every flag (--help included), as if it took a value.
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(typer.core.TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_flag_placeholder(super().get_params(ctx))
+
+
+class _Group(typer.core.TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _no_flag_placeholder(super().get_params(ctx))
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich", cls=_Group,
                   help="Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr.")
-models_app = typer.Typer(no_args_is_help=True, help="Manage local model weights.")
+models_app = typer.Typer(no_args_is_help=True, cls=_Group, help="Manage local model weights.")
 app.add_typer(models_app, name="models")
 stderr = Console(stderr=True)
 
@@ -73,19 +93,21 @@ def _parse_box(value: Optional[str]) -> Optional[tuple[float, float, float, floa
     return (x1, y1, x2, y2)
 
 
-@app.command(no_args_is_help=True)
+@app.command(no_args_is_help=True, cls=_Command)
 def parse(
     ctx: typer.Context,
     inputs: List[str] = typer.Argument(..., help="PDFs, images, folders (searched recursively) or globs."),
     output: str = typer.Option(_d("output", RunConfig), "-o", "--output",
                                help="Output folder, or [bold]-[/bold] for JSON Lines (one page per line) on stdout."),
     mode: Mode = typer.Option(_d("mode"), "--mode", "-m", help=(
-        "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories only. "
+        "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories, listed by position. "
         "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
-        "formulas: only formulas, as LaTeX. order: blocks in reading order with their index.")),
+        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
-    dpi: float = typer.Option(_d("dpi"), help="Render resolution for PDF pages; images are upscaled to it."),
+    dpi: float = typer.Option(_d("dpi"), help=(
+        "Render resolution for PDF pages. Images keep their own pixels, except fine scans (brought down to it) "
+        "and images smaller than a page at this dpi (upscaled towards one).")),
     min_pixels: int = typer.Option(_d("min_pixels"), help="Smallest image sent to the model (pixels)."),
     max_pixels: int = typer.Option(_d("max_pixels"), help="Largest image sent to the model (pixels)."),
     password: Optional[str] = typer.Option(None, help="Password for encrypted PDFs."),
@@ -135,10 +157,10 @@ def parse(
 
         report = asyncio.run(run_session(config, stderr))
     except UsageError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     except DotsparseError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     except KeyboardInterrupt:
         stderr.print("interrupted: finished pages are saved; run the same command again to resume")
@@ -191,7 +213,7 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-@app.command("prompts")
+@app.command("prompts", cls=_Command)
 def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
     """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
     from .prompts import PROMPT_NAMES, load_prompt
@@ -213,7 +235,7 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
         typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 
 
-@app.command("schema")
+@app.command("schema", cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of <doc>.json."""
     from importlib.resources import files
@@ -221,16 +243,21 @@ def schema() -> None:
     sys.stdout.write(files("dotsparse.schema").joinpath("document.schema.json").read_text(encoding="utf-8"))
 
 
-@app.command("doctor")
+@app.command("doctor", cls=_Command)
 def doctor(server: List[str] = typer.Option([], "--server", "-s", help="Also check this server answers (repeatable).")
            ) -> None:
     """Report what this machine can run: engines, torch/CUDA/MPS, configured servers."""
     from .doctor import collect_report, render
 
-    render(collect_report(list(servers_from(server))), Console())
+    try:
+        servers = list(servers_from(server))
+    except UsageError as exc:
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    render(collect_report(servers), Console())
 
 
-@models_app.command("download")
+@models_app.command("download", cls=_Command)
 def models_download(name: str = typer.Argument(..., help="Hub id, e.g. rednote-hilab/dots.ocr"),
                     target: Path = typer.Argument(..., help="Folder to put the weights in.")) -> None:
     """Fetch model weights with huggingface_hub, for --engine transformers --model DIR."""
@@ -239,7 +266,7 @@ def models_download(name: str = typer.Argument(..., help="Hub id, e.g. rednote-h
     try:
         path = download_model(name, target)
     except DotsparseError as exc:
-        stderr.print(f"[red]error:[/red] {exc}", highlight=False)
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     typer.echo(str(path))
 

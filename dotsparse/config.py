@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -133,11 +134,34 @@ def api_key_from_env() -> Optional[str]:
 def servers_from(values: list[str]) -> tuple[str, ...]:
     """`--server` values: URLs, or `@file` / a path to a file with one URL per line; env as default."""
     urls: list[str] = []
-    for value in values or ([os.environ[SERVER_ENV]] if os.environ.get(SERVER_ENV) else []):
+    if not values and os.environ.get(SERVER_ENV):
+        try:
+            return servers_from([os.environ[SERVER_ENV]])
+        except UsageError as exc:
+            raise UsageError(f"${SERVER_ENV}: {exc.message}", hint=exc.hint) from None
+    for value in values:
         path = Path(value[1:] if value.startswith("@") else value)
         if not value.startswith(("http://", "https://")) and path.is_file():
             urls.extend(line.strip() for line in path.read_text().splitlines()
                         if line.strip() and not line.lstrip().startswith("#"))
+        elif value.startswith("@"):
+            raise UsageError(f"--server {value}: no such file (give one URL per line)")
         else:
             urls.append(value)
-    return tuple(u.rstrip("/") for u in urls)
+    return tuple(server_url(u).rstrip("/") for u in urls)
+
+
+def server_url(value: str) -> str:
+    """A server's base URL as given, or a usage error that shows the corrected form."""
+    url = value.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return url
+    rest = url.split("://", 1)[-1].lstrip("/")
+    if not rest:
+        raise UsageError(f"--server {value!r} has no host", hint="a server's base URL looks like http://HOST:PORT/v1")
+    fixed = "http://" + rest
+    if urlsplit(fixed).path in ("", "/"):
+        fixed = fixed.rstrip("/") + "/v1"
+    raise UsageError(f"--server {value!r} is not an http(s) URL; did you mean {fixed}?",
+                     hint="a server's base URL looks like http://HOST:PORT/v1")

@@ -19,8 +19,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .engines.preflight import read_model_list
+
 PROBE_TIMEOUT_S = 3.0
 INSTALL_HINT = "pip install 'dotsparse[transformers]'"
+EMBEDDED_DETAIL = ("PDF text layer + PyMuPDF's layout model + RapidOCR for scans, on the CPU; "
+                   "no GPU, no server, no download")
 
 
 @dataclass
@@ -102,7 +106,7 @@ def engine_statuses(torch: TorchStatus) -> list[EngineStatus]:
     engines = [EngineStatus("openai", True, "any OpenAI-compatible server (vLLM, SGLang)")]
     try:
         importlib.import_module("dotsparse.engines.embedded")
-        engines.append(EngineStatus("embedded", True, "PDF text layer, no model"))
+        engines.append(EngineStatus("embedded", True, EMBEDDED_DETAIL))
     except Exception as exc:  # noqa: BLE001 - missing module or a missing dependency of it
         engines.append(EngineStatus("embedded", False, f"{type(exc).__name__}: {exc}"))
     engines.append(_transformers_engine(torch))
@@ -112,19 +116,15 @@ def engine_statuses(torch: TorchStatus) -> list[EngineStatus]:
 def probe_server(url: str, timeout: float = PROBE_TIMEOUT_S) -> ServerStatus:
     """GET {url}/models, as any OpenAI-compatible server answers it; report the served model names."""
     started = time.monotonic()
-    endpoint = url.rstrip("/") + "/models"
     try:
-        response = httpx.get(endpoint, timeout=timeout)
+        response = httpx.get(url.rstrip("/") + "/models", timeout=timeout)
     except httpx.HTTPError as exc:
         return ServerStatus(url, False, f"no answer: {type(exc).__name__}: {exc}", time.monotonic() - started)
     elapsed = time.monotonic() - started
-    if response.status_code != 200:
-        return ServerStatus(url, False, f"GET {endpoint} answered HTTP {response.status_code}", elapsed)
-    try:
-        names = [str(item.get("id")) for item in response.json().get("data", [])]
-    except (ValueError, AttributeError):
-        return ServerStatus(url, False, f"GET {endpoint} did not answer an OpenAI model list", elapsed)
-    return ServerStatus(url, True, "models: " + (", ".join(names) or "(none listed)"), elapsed)
+    check = read_model_list(url.rstrip("/"), response)  # the same judgement as `parse`'s start-up check
+    if not check.ok:
+        return ServerStatus(url, False, f"GET {url.rstrip('/')}/models: {check.problem}", elapsed)
+    return ServerStatus(url, True, "models: " + (", ".join(check.models) or "(none listed)"), elapsed)
 
 
 def collect_report(servers: list[str]) -> DoctorReport:

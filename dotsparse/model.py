@@ -127,7 +127,8 @@ class RawBlock(BaseModel):
 
 
 class Cell(Frozen):
-    order: int = Field(description="Reading-order index within the page, from 0.")
+    order: int = Field(description="Reading-order index within the page, from 0 (detect mode: position order, "
+                                   "top to bottom then left to right).")
     category: Category
     bbox_px: Optional[list[float]] = Field(description="[x1, y1, x2, y2] in page pixels; null if the box was unusable.")
     bbox_pt: Optional[list[float]] = Field(description="[x1, y1, x2, y2] in PDF points (72 per inch).")

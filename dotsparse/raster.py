@@ -15,10 +15,9 @@ from .discover import Source
 from .errors import SourceError
 from .model import Box, PageGeometry
 from .sent_image import SentImage
-from .sizing import MAX_PIXELS, MIN_PIXELS, smart_resize
+from .sizing import ASSUMED_IMAGE_DPI, MAX_PIXELS, MIN_PIXELS, image_scale, smart_resize
 
 ORIENTATION_TAG = 0x0112  # EXIF orientation; 5–8 swap width and height
-DEFAULT_IMAGE_DPI = 96.0  # images without DPI metadata count as screen resolution, as in the reference parser
 Image.MAX_IMAGE_PIXELS = 400_000_000  # large scans are legitimate; the pixel budget bounds what we keep
 
 
@@ -210,9 +209,10 @@ def _render_pdf_region(page: pymupdf.Page, matrix: pymupdf.Matrix, box: PixelBox
 
 
 def _image_geometry(frame: Image.Image, options: RenderOptions) -> PageGeometry:
-    dpi = _image_dpi(frame)
+    known_dpi = _image_dpi(frame)
+    dpi = known_dpi or ASSUMED_IMAGE_DPI
     width_px, height_px = _upright_size(frame)
-    scale = options.dpi / dpi  # small images are upscaled so small text stays legible
+    scale = image_scale(width_px, height_px, known_dpi, options.dpi)  # only images too small to read grow
     sent_w, sent_h = smart_resize(max(1, round(width_px * scale)), max(1, round(height_px * scale)),
                                   options.min_pixels, options.max_pixels)
     return PageGeometry(width_pt=width_px * 72 / dpi, height_pt=height_px * 72 / dpi, dpi=dpi,
@@ -233,10 +233,11 @@ def _upright_size(frame: Image.Image) -> tuple[int, int]:
     return (frame.height, frame.width) if orientation in (5, 6, 7, 8) else (frame.width, frame.height)
 
 
-def _image_dpi(image: Image.Image) -> float:
+def _image_dpi(image: Image.Image) -> Optional[float]:
+    """The DPI the file's metadata gives, None when it gives none or an implausible one."""
     dpi = image.info.get("dpi")
     try:
         value = float(dpi[0]) if dpi else 0.0
     except (TypeError, ValueError, IndexError):
         value = 0.0
-    return value if 20 <= value <= 2400 else DEFAULT_IMAGE_DPI
+    return value if 20 <= value <= 2400 else None

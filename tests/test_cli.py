@@ -224,3 +224,62 @@ def test_real_subprocess_streams_json_lines(tmp_path, server, make_doc):
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(records) == 2 and {r["page"] for r in records} == {1, 2}
     assert "dotsparse" in proc.stderr  # the summary goes to stderr
+
+
+def _two_column_page() -> PageSpec:
+    """Reading order (left column, then right) differs from position order (row by row)."""
+    return PageSpec(595, 842, [
+        Block("Section-header", (56, 60, 280, 80), "Left heading"),
+        Block("Text", (56, 100, 280, 300), "Left column text"),
+        Block("Section-header", (315, 58, 540, 78), "Right heading"),  # a little higher: the same row
+        Block("Text", (315, 102, 540, 300), "Right column text"),
+        Block("Picture", (56, 400, 540, 600)),
+    ])
+
+
+def test_detect_lists_blocks_by_position_and_order_by_reading(tmp_path, server, validate):
+    server.add_doc(DocSpec(13, [_two_column_page()]))
+    path = make_pdf(tmp_path / "cols.pdf", DocSpec(13, [_two_column_page()]))
+    cells, md = {}, {}
+    for mode in ("detect", "order"):
+        out = tmp_path / mode
+        assert parse(path, "-o", out, "--server", server.url, "--mode", mode).exit_code == 0
+        cells[mode] = validate(out / "cols" / "cols.json")["pages"][0]["cells"]
+        md[mode] = (out / "cols" / "cols.md").read_text()
+    assert [c["order"] for c in cells["detect"]] == list(range(5))
+    lefts = [c["bbox_px"][0] < 280 * 200 / 72 for c in cells["detect"]]
+    assert lefts == [True, False, True, False, True]  # row by row, each row left to right
+    assert [c["category"] for c in cells["order"]] == ["Section-header", "Text", "Section-header", "Text", "Picture"]
+    assert [c["bbox_px"][0] < 280 * 200 / 72 for c in cells["order"][:4]] == [True, True, False, False]
+    assert [c["category"] for c in cells["detect"]][:2] == ["Section-header", "Section-header"]
+    for mode in ("detect", "order"):  # a useful body: one row per block with its order, category, box and crop
+        rows = [line for line in md[mode].splitlines() if line.startswith("| ") and not line.startswith("| order")]
+        assert [r.split(" | ")[1] for r in rows] == [c["category"] for c in cells[mode]], md[mode]
+        first = ", ".join(f"{v:.0f}" for v in cells[mode][0]["bbox_px"])
+        assert first in rows[0] and "![Picture](images/" in md[mode]
+
+
+@pytest.mark.parametrize("command", [[], ["parse"], ["doctor"], ["prompts"], ["models", "download"]])
+def test_help_shows_no_value_placeholder_on_flags(command):
+    """Flags take no value: no `<bool>` (typer 0.29) or `BOOLEAN` after them, --help included."""
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0 and "--help" in result.output
+    assert "<bool>" not in result.output and "BOOLEAN" not in result.output
+    if command == ["parse"]:
+        flag_rows = [line for line in result.output.splitlines() if "--no-overlay" in line or "--quiet" in line]
+        assert len(flag_rows) == 2 and all("Also write" in r or "No progress" in r for r in flag_rows)
+
+
+def test_a_scan_without_dpi_metadata_goes_to_the_server_at_its_own_size(tmp_path, server, validate):
+    from tests.support.docgen import render_page
+
+    page = PageSpec(612, 810, [Block("Text", (72, 72, 540, 200), "A scan with no dpi tag")])  # 1700x2250 at 200 dpi
+    server.add_doc(DocSpec(14, [page]))
+    path = tmp_path / "scan.png"
+    render_page(page, 200, doc_id=14).save(path)  # no dpi metadata
+    out = tmp_path / "o"
+    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
+    assert server.requests[0].image_size == (1708, 2240)  # was 2912x3864: ~3x the image tokens
+    cell = validate(out / "scan" / "scan.json")["pages"][0]["cells"][0]
+    assert cell["text"] == "A scan with no dpi tag"
+    assert all(abs(a - b) <= 2.0 for a, b in zip(cell["bbox_px"], (200, 200, 1500, 556)))

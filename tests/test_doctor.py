@@ -84,3 +84,9 @@ def test_render_prints_every_section(server_url):
     text = out.getvalue()
     for expected in ("Engines", "openai", "transformers", "torch", "CUDA", "Servers", server_url):
         assert expected in text
+
+
+def test_embedded_engine_is_described_as_what_it_runs():
+    embedded = next(e for e in collect_report([]).engines if e.name == "embedded")
+    assert embedded.available
+    assert "layout model" in embedded.detail and "RapidOCR" in embedded.detail and "no model" not in embedded.detail

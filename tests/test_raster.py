@@ -7,7 +7,7 @@ from dotsparse.discover import Source
 from dotsparse.errors import SourceError
 from dotsparse.model import Box
 from dotsparse.raster import OpenSource, RenderOptions
-from tests.support.docgen import PageSpec, make_image, make_multipage_tiff, make_pdf, simple_doc
+from tests.support.docgen import PageSpec, make_image, make_multipage_tiff, make_pdf, render_page, simple_doc
 
 
 def _open(path, kind="pdf", password=None):
@@ -146,3 +146,27 @@ def test_regions_of_an_image_source_are_cut_from_its_render(tmp_path):
         (crop,) = src.render_regions(0, options, [Box(x1=10, y1=20, x2=110, y2=60)])
     s = whole.geometry.px_to_sent(Box(x1=10, y1=20, x2=110, y2=60))
     assert np.array_equal(np.asarray(crop), whole.pixels[round(s.y1):round(s.y2), round(s.x1):round(s.x2)])
+
+
+def _untagged_image(path, width_pt, height_pt, dpi):
+    """An image with no DPI metadata, `width_pt * dpi / 72` pixels wide."""
+    render_page(PageSpec(width_pt, height_pt, []), dpi).save(path)
+    with Image.open(path) as im:
+        assert "dpi" not in im.info
+    return path
+
+
+def test_a_scan_without_dpi_metadata_is_sent_at_its_own_size(tmp_path):
+    path = _untagged_image(tmp_path / "scan.png", 612, 810, 200)  # 1700 x 2250 pixels
+    with _open(path, "image") as src:
+        g = src.geometry(0, RenderOptions(dpi=200))
+    assert (g.width_px, g.height_px) == (1700, 2250)
+    assert (g.sent_width, g.sent_height) == (1708, 2240)  # the nearest multiples of 28, not 2912 x 3864
+
+
+def test_a_small_capture_without_dpi_metadata_is_upscaled_to_a_page(tmp_path):
+    path = _untagged_image(tmp_path / "capture.png", 612, 792, 96)  # 816 x 1056: Letter at screen resolution
+    with _open(path, "image") as src:
+        page = src.render(0, RenderOptions(dpi=200))
+    assert (page.geometry.width_px, page.geometry.height_px) == (816, 1056)
+    assert (page.image.width, page.image.height) == (1708, 2212)  # x2.08, as a page rendered at 200 dpi

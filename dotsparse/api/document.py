@@ -52,7 +52,7 @@ class Document(DocumentResult):
     def markdown(self, furniture: bool = True) -> str:
         """The document as `<doc>.md` has it (`furniture=False`: without page headers and footers)."""
         buffer = io.StringIO()
-        stream = MarkdownStream(buffer, furniture)
+        stream = MarkdownStream(buffer, furniture, self.document.mode)
         for page in self.pages:
             stream.add(page)
         stream.finish()

@@ -186,7 +186,7 @@ class Parser:
 
     def _log(self, message: str) -> None:
         if self._verbose:
-            self._console.print(message, highlight=False)
+            self._console.print(message, highlight=False, markup=False)  # server events are plain text
 
 
 def _options(options: Optional[Options], engine: Union[str, Engine], server: Union[str, Iterable[str], None],

@@ -83,10 +83,14 @@ class EndpointPool:
         if connection_failure:
             endpoint.failures += 1
             if endpoint.failures >= DOWN_AFTER and not endpoint.down:
-                endpoint.down = True
-                endpoint.taken_out += 1
-                endpoint.next_probe = time.monotonic() + PROBE_EVERY
+                self.take_out(endpoint)
                 self.on_event(f"server {endpoint.url} is not answering; taken out until it does")
+
+    def take_out(self, endpoint: Endpoint) -> None:
+        """No requests go to `endpoint` until a probe finds it answering again."""
+        endpoint.down = True
+        endpoint.taken_out += 1
+        endpoint.next_probe = time.monotonic() + PROBE_EVERY
 
     async def _probe_due(self, now: float) -> bool:
         """Probe the endpoints that are out and due; True if one came back."""

@@ -14,6 +14,7 @@ from ..errors import EngineError
 from ..sent_image import SentImage
 from .base import EngineAnswer, EngineRequest
 from .endpoints import DOWN_AFTER, Endpoint, EndpointPool
+from .preflight import CHECK_TIMEOUT_S, check_server, check_servers
 
 IMAGE_PLACEHOLDER = "<|img|><|imgpad|><|endofimg|>"  # without it vLLM inserts its own plus a newline
 _URL_SLOT = "image-url-slot"
@@ -56,26 +57,23 @@ class OpenAIEngine:
         self.pool = EndpointPool(list(options.servers), self._probe, options.unavailable_timeout, on_event)
 
     async def start(self) -> None:
+        """Check every server before the first page; take out those that do not answer."""
+        checks = await check_servers(self._client, [e.url for e in self.pool.endpoints],
+                                     min(CHECK_TIMEOUT_S, self.options.timeout))
+        for endpoint, check in zip(self.pool.endpoints, checks):
+            if not check.ok:
+                self.pool.take_out(endpoint)
+                self.pool.on_event(f"warning: server {check.url} does not answer (GET /models: {check.problem}); "
+                                   f"starting with the other {sum(c.ok for c in checks)}, and it is probed again")
+        served = [m for c in checks for m in c.models]
         if self.options.model is None:
-            self.model = await self._served_model() or "model"
-
-    async def _served_model(self) -> Optional[str]:
-        for endpoint in self.pool.endpoints:
-            try:
-                resp = await self._client.get(f"{endpoint.url}/models", timeout=5.0)
-                data = resp.json().get("data") or []
-                if resp.status_code == 200 and data:
-                    return str(data[0]["id"])
-            except (httpx.HTTPError, ValueError, KeyError, TypeError, AttributeError):
-                continue
-        return None
+            self.model = served[0] if served else "model"
+        elif served and self.options.model not in served:
+            self.pool.on_event(f"warning: --model {self.options.model} is not among the models served "
+                               f"({', '.join(dict.fromkeys(served))}); requests may be refused")
 
     async def _probe(self, url: str) -> bool:
-        try:
-            resp = await self._client.get(f"{url}/models", timeout=3.0)
-            return resp.status_code < 500
-        except httpx.HTTPError:
-            return False
+        return (await check_server(self._client, url, 3.0)).ok
 
     def body(self, request: EngineRequest) -> _Body:
         """The JSON request body, in parts whose concatenation is the body.

@@ -62,7 +62,31 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
     out.repairs.extend(notes)
     keep = _KEEP_ONLY.get(mode)
     out.cells = [c for c in cells if c.category is keep] if keep else cells
+    if mode is Mode.DETECT:
+        out.cells = position_order(out.cells)
     return out
+
+
+def position_order(cells: list[Cell]) -> list[Cell]:
+    """Detection claims no reading order: rows top to bottom, each left to right (`--mode order` reads).
+
+    A row is the blocks whose tops lie within half the first one's height of its top, so two
+    headings side by side stay left before right although their tops differ by a pixel.
+    """
+    rows: list[list[Cell]] = []
+    for cell in sorted((c for c in cells if c.bbox_px), key=lambda c: _box(c)[1]):
+        first = _box(rows[-1][0]) if rows else None
+        if first is not None and _box(cell)[1] < first[1] + (first[3] - first[1]) / 2:
+            rows[-1].append(cell)
+        else:
+            rows.append([cell])
+    listed = [c for row in rows for c in sorted(row, key=lambda c: _box(c)[0])]
+    listed += [c for c in cells if not c.bbox_px]
+    return [c.model_copy(update={"order": i}) for i, c in enumerate(listed)]
+
+
+def _box(cell: Cell) -> list[float]:
+    return cell.bbox_px or [0.0, 0.0, 0.0, 0.0]
 
 
 def _raw_block(element: dict) -> RawBlock:

@@ -82,9 +82,9 @@ class FallbackLadder:
         return await self._attempt(replace(job, geometry=geometry, image=image, sampling=sampling))
 
     async def _step_boxes(self, job: PageJob) -> PageResult:
-        detect = replace(job, mode=Mode.DETECT, prompt=load_prompt("layout_only"))
+        detect = replace(job, mode=Mode.ORDER, prompt=load_prompt("layout_only"))  # blocks in reading order
         answer = await self.engine.infer(build_request(detect))
-        found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.DETECT)
+        found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.ORDER)
         if found.status is PageStatus.FAILED or not found.cells:
             raise RuntimeError(f"layout detection gave nothing usable ({found.error or 'no blocks'})")
         base = load_prompt("grounding_ocr")

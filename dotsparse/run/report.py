@@ -69,10 +69,5 @@ class RunReport(BaseModel):
         return sum(n for s, n in self.pages_by_status.items() if not PageStatus(s).usable)
 
     @property
-    def repaired(self) -> int:
-        return sum(self.pages_by_status.get(s.value, 0)
-                   for s in (PageStatus.REPAIRED, PageStatus.TRUNCATED, PageStatus.FALLBACK))
-
-    @property
     def all_ok(self) -> bool:
         return self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import Options, RunConfig
@@ -17,6 +18,7 @@ from ..discover import Discovery, PageSelection, discover
 from ..engines.base import Engine
 from ..errors import UsageError
 from ..fileio import atomic_write_text
+from ..model import PageStatus
 from ..prompts import prompt_for
 from .engines import build_engine
 from .pipeline import FinishedDocument, Pipeline
@@ -63,7 +65,7 @@ class Session:
 async def run_session(config: RunConfig, console: Console) -> RunReport:
     found = find_inputs(config)
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
-    session = Session(config, on_event=progress.log)
+    session = Session(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
     try:
         await session.start()
         report = await session.run(config, found, progress)
@@ -77,23 +79,28 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
 
 
 def summary_table(report: RunReport) -> Table:
-    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}", title_justify="left",
-                  caption=_caption(report), caption_justify="left")
-    table.add_column("documents")
-    for name in ("pages ok", "repaired", "failed", "reused", "pages/s"):
-        table.add_column(name, justify="right")
-    ok = report.pages_by_status.get("ok", 0)
-    table.add_row(f"{report.documents}" + (f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""),
-                  str(ok), str(report.repaired), f"[red]{report.failed}[/red]" if report.failed else "0",
-                  str(report.pages_reused), f"{report.pages_per_s:.2f}")
+    """One column per page status, with run.json's `pages_by_status` counts; fits 80 columns."""
+    unreadable = f" ({len(report.failed_files)} unreadable)" if report.failed_files else ""
+    table = Table(title=f"dotsparse: {report.engine} / {report.model} / {report.mode}: "
+                        f"{_count(report.documents, 'document')}{unreadable}, {_count(report.pages, 'page')}, "
+                        f"{report.pages_per_s:.2f} pages/s",
+                  title_justify="left", caption=_caption(report), caption_justify="left")
+    for name in (*(s.value for s in PageStatus), "reused"):
+        table.add_column(name, justify="right", no_wrap=True)
+    counts = [report.pages_by_status.get(s.value, 0) for s in PageStatus]
+    table.add_row(*(f"[red]{n}[/red]" if n and not s.usable else str(n) for s, n in zip(PageStatus, counts)),
+                  str(report.pages_reused))
     return table
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _caption(report: RunReport) -> str:
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.pages_by_status.items())) or "none"
     fallbacks = ", ".join(f"{k} {v}" for k, v in report.fallbacks.items()) or "none"
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in report.stage_s.items())
-    lines = [f"pages: {statuses}; retries {report.retries}; fallbacks: {fallbacks}",
+    lines = [f"retries {report.retries}; fallbacks: {fallbacks}",
              f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
              f"time per stage, summed over pages: {stages}"]
     if report.stopped_early:

@@ -56,8 +56,9 @@ def _text(stack: ExitStack, path: Path) -> Any:
 
 FORMATS: tuple[DocumentFormat, ...] = (
     DocumentFormat("markdown", lambda t, s: MarkdownStream(_text(s, t.paths.markdown),
-                                                           bool(t.outputs.get("page_furniture", True)))),
-    DocumentFormat("markdown_nohf", lambda t, s: MarkdownStream(_text(s, t.paths.markdown_nohf), furniture=False)),
+                                                           bool(t.outputs.get("page_furniture", True)), t.info.mode)),
+    DocumentFormat("markdown_nohf", lambda t, s: MarkdownStream(_text(s, t.paths.markdown_nohf), furniture=False,
+                                                                mode=t.info.mode)),
     DocumentFormat("json", lambda t, s: DocumentJsonStream(_text(s, t.paths.json), t.info)),
 )
 

@@ -1,0 +1,51 @@
+"""Markdown: one page-marker rule for every page; detect/order pages list their blocks."""
+
+import re
+
+from dotsparse.model import Category, Cell, CellFormat, DocumentInfo, Mode, PageResult, PageStatus
+from dotsparse.writers.document import write_document
+from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.registry import DocumentTarget
+
+
+def _info(mode: Mode = Mode.LAYOUT, pages: list[int] = [1, 2, 3]) -> DocumentInfo:
+    return DocumentInfo(source="d.pdf", sha256="0" * 64, kind="pdf", page_count=9, pages_selected=pages,
+                        dpi=200, engine="openai", model="model", mode=mode, dotsparse_version="0")
+
+
+def _page(n: int, text: bool = True) -> PageResult:
+    fmt = CellFormat.MARKDOWN if text else CellFormat.NONE
+    cells = [Cell(order=0, category=Category.PAGE_HEADER, bbox_px=[10, 5, 500, 20], bbox_pt=None,
+                  text=f"Header {n}" if text else "", format=fmt),
+             Cell(order=1, category=Category.TEXT, bbox_px=[10.4, 40, 500, 300.6], bbox_pt=None,
+                  text=f"Body of page {n}." if text else "", format=fmt)]
+    return PageResult(page=n, status=PageStatus.OK, cells=cells)
+
+
+def _write(tmp_path, info, pages):
+    paths = DocPaths(root=tmp_path, name="d")
+    write_document(DocumentTarget(paths=paths, info=info, outputs={"page_furniture": True}), pages)
+    return paths.markdown.read_text(), paths.markdown_nohf.read_text()
+
+
+def test_every_page_starts_with_its_marker_the_first_too(tmp_path):
+    failed = PageResult(page=7, status=PageStatus.FAILED, error="no layout JSON")
+    for text in _write(tmp_path, _info(pages=[3, 5, 7]), [_page(3), _page(5), failed]):
+        assert text.startswith("<!-- page 3 -->\n\n")
+        assert re.findall(r"<!-- page (\d+) -->", text) == ["3", "5", "7"]
+        for n in (3, 5):  # each body follows its own marker
+            assert text.index(f"<!-- page {n} -->") < text.index(f"Body of page {n}.")
+        assert "<!-- page 7 -->\n\n<!-- page 7 failed: no layout JSON -->\n" in text
+
+
+def test_detect_and_order_pages_list_blocks_with_order_category_and_box(tmp_path):
+    for mode in (Mode.DETECT, Mode.ORDER):
+        md, nohf = _write(tmp_path, _info(mode, [1]), [_page(1, text=False)])
+        assert md == ("<!-- page 1 -->\n\n| order | category | box (page px) | crop |\n|---:|---|---|---|\n"
+                      "| 0 | Page-header | 10, 5, 500, 20 |  |\n| 1 | Text | 10, 40, 500, 301 |  |\n")
+        assert "Page-header" not in nohf and "| 1 | Text | 10, 40, 500, 301 |" in nohf
+
+
+def test_layout_pages_keep_their_text_not_a_block_table(tmp_path):
+    md, _ = _write(tmp_path, _info(Mode.LAYOUT, [1]), [_page(1)])
+    assert md == "<!-- page 1 -->\n\nHeader 1\n\nBody of page 1.\n"
