@@ -24,7 +24,7 @@ from .. import __version__, layout_gate
 # and leaving `import pymupdf.layout` to work for the host if it wants the model.
 layout_gate.import_pymupdf()
 
-from ..config import Options, RunConfig, api_key_from_env  # noqa: E402
+from ..config import Options, RunConfig, api_key_from_env, server_url  # noqa: E402
 from ..discover import Source  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
@@ -200,7 +200,7 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
     if server is not None:
         values["servers"] = (server,) if isinstance(server, str) else tuple(server)
     if "servers" in values:
-        values["servers"] = tuple(str(s).rstrip("/") for s in values["servers"])
+        values["servers"] = tuple(server_url(str(s)).rstrip("/") for s in values["servers"])
     if values.get("api_key") is None:  # a secret belongs in the environment, as for the CLI
         values["api_key"] = api_key_from_env()
     try:

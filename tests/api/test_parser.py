@@ -101,6 +101,8 @@ def test_settings_are_validated_as_usage_errors():
         dotsparse.Parser(engine="transformers", model="x", transformers={"device": "gpu"})
     with pytest.raises(dotsparse.UsageError, match="dpi"):
         dotsparse.Parser(engine="replay", replay="x", dpi=-1)
+    with pytest.raises(dotsparse.UsageError, match="did you mean http://gpu:8000/v1"):
+        dotsparse.Parser(server="gpu:8000")
     with pytest.raises(dotsparse.UsageError, match="not_an_option"):
         dotsparse.Parser(engine="replay", replay="x", not_an_option=1)
 
