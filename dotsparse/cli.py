@@ -165,7 +165,7 @@ def parse(
     except KeyboardInterrupt:
         stderr.print("interrupted: finished pages are saved; run the same command again to resume")
         raise typer.Exit(130)
-    raise typer.Exit(0 if report.all_ok else 1)
+    raise typer.Exit(report.exit_code)
 
 
 def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:

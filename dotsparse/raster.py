@@ -84,14 +84,19 @@ class OpenSource:
         """Parts of the page as `render` draws it, each `boxes_px` box (page pixels) as pixels.
 
         A PDF renders only the regions, which is several times cheaper than the whole page or than
-        decoding the page's PNG again.
+        decoding the page's PNG again. An image is cut from its own pixels (upright), not from the
+        resized copy sent to the engine: page pixels are the file's pixels.
         """
-        if self._doc is not None:
-            page = self._doc[index]
-            g = _pdf_geometry(page, options)
-            matrix = _sent_matrix(g)
-            if tuple((page.rect * matrix).irect)[2:] == (g.sent_width, g.sent_height):
-                return [_render_pdf_region(page, matrix, _pixel_box(g.px_to_sent(b), g)) for b in boxes_px]
+        if self._doc is None:
+            assert self._img is not None
+            self._img.seek(index)
+            upright = ImageOps.exif_transpose(self._img).convert("RGB")
+            return [upright.crop(_whole_pixels(b, upright.size)) for b in boxes_px]
+        page = self._doc[index]
+        g = _pdf_geometry(page, options)
+        matrix = _sent_matrix(g)
+        if tuple((page.rect * matrix).irect)[2:] == (g.sent_width, g.sent_height):
+            return [_render_pdf_region(page, matrix, _pixel_box(g.px_to_sent(b), g)) for b in boxes_px]
         whole = self.render(index, options)
         g = whole.geometry
         return [Image.fromarray(_crop(whole.pixels, _pixel_box(g.px_to_sent(b), g))) for b in boxes_px]
@@ -192,6 +197,12 @@ def _pixel_box(box_sent: Box, g: PageGeometry) -> PixelBox:
     x1 = min(max(0, round(box_sent.x1)), g.sent_width - 1)
     y1 = min(max(0, round(box_sent.y1)), g.sent_height - 1)
     return x1, y1, min(max(x1 + 1, round(box_sent.x2)), g.sent_width), min(max(y1 + 1, round(box_sent.y2)), g.sent_height)
+
+
+def _whole_pixels(box: Box, size: tuple[int, int]) -> PixelBox:
+    """A page-pixel box as whole pixels inside an image of `size`, at least one pixel wide and high."""
+    x1, y1 = min(max(0, round(box.x1)), size[0] - 1), min(max(0, round(box.y1)), size[1] - 1)
+    return x1, y1, min(max(x1 + 1, round(box.x2)), size[0]), min(max(y1 + 1, round(box.y2)), size[1])
 
 
 def _crop(pixels: np.ndarray, box: PixelBox) -> np.ndarray:

@@ -138,14 +138,19 @@ def test_regions_are_the_pixels_of_the_whole_page_render(tmp_path, rotate):
         assert np.abs(got.astype(int) - expected).mean() < 0.5  # rasterised alone, the same pixels
 
 
-def test_regions_of_an_image_source_are_cut_from_its_render(tmp_path):
-    path = make_image(tmp_path / "scan.png", simple_doc(2, 1).pages[0])
+def test_regions_of_an_image_source_are_cut_from_its_original_pixels(tmp_path):
+    # Defect 8: crops were cut from the resized image sent to the model, not from the file's pixels.
+    rng = np.random.default_rng(8)
+    original = rng.integers(0, 256, size=(230, 310, 3), dtype=np.uint8)  # noise: any resampling shows
+    Image.fromarray(original).save(tmp_path / "scan.png")
     options = RenderOptions()
-    with _open(path, kind="image") as src:
+    with _open(tmp_path / "scan.png", kind="image") as src:
         whole = src.render(0, options)
-        (crop,) = src.render_regions(0, options, [Box(x1=10, y1=20, x2=110, y2=60)])
-    s = whole.geometry.px_to_sent(Box(x1=10, y1=20, x2=110, y2=60))
-    assert np.array_equal(np.asarray(crop), whole.pixels[round(s.y1):round(s.y2), round(s.x1):round(s.x2)])
+        assert whole.geometry.sent_width != 310  # the engine gets a resized copy
+        crops = src.render_regions(0, options, [Box(x1=10.4, y1=20, x2=110, y2=60.6),
+                                                Box(x1=300, y1=225, x2=400, y2=300)])
+    assert np.array_equal(np.asarray(crops[0]), original[20:61, 10:110])
+    assert np.array_equal(np.asarray(crops[1]), original[225:230, 300:310])  # clamped to the image
 
 
 def _untagged_image(path, width_pt, height_pt, dpi):

@@ -104,14 +104,18 @@ class OpenAIEngine:
             stop=stop_after_attempt(self.options.max_retries + 1),
             wait=_wait, retry=retry_if_exception(lambda e: isinstance(e, _Retryable)), reraise=True)
         try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    endpoint = await self.pool.acquire()
-                    answer = await self._post(endpoint, payload)
-        except _Retryable as exc:
-            answer = await self._after_servers_died(exc, payload)
-            attempts += answer.attempts
+            try:
+                async for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        endpoint = await self.pool.acquire()
+                        answer = await self._post(endpoint, payload)
+            except _Retryable as exc:
+                answer = await self._after_servers_died(exc, payload)
+                attempts += answer.attempts
+        except Exception as exc:  # the page's record counts every request made, failed ones too
+            exc.attempts = max(attempts, getattr(exc, "attempts", 0))  # type: ignore[attr-defined]
+            raise
         answer.attempts = attempts
         answer.elapsed_s = time.monotonic() - started
         return answer

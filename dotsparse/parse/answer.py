@@ -7,6 +7,8 @@ from typing import Optional
 
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
+from .latex import restore_inline_latex_escapes
+from .safe_markdown import safe_markdown
 from .repair import recover_elements
 from ..repetition import trim_repetition
 
@@ -54,12 +56,17 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
         if not recovered.parsed:
             out.status = PageStatus.FAILED
             out.error = ("the answer is empty" if not (text or "").strip()
-                         else "the answer holds no layout JSON")
+                         else "the answer holds no layout JSON" if any(r.kind == "no_json_found" for r in out.repairs)
+                         else "no layout element could be recovered from the answer")
             return out
         blocks = [_raw_block(el) for el in recovered.elements]
     with_text = mode not in (Mode.DETECT, Mode.ORDER)
     cells, notes = build_cells(blocks, geometry, with_text=with_text)
     out.repairs.extend(notes)
+    if blocks and not cells:  # elements, yet not one usable: as good as no answer, so the ladder may retry
+        out.status = PageStatus.FAILED
+        out.error = "no usable layout element in the answer"
+        return out
     keep = _KEEP_ONLY.get(mode)
     out.cells = [c for c in cells if c.category is keep] if keep else cells
     if mode is Mode.DETECT:
@@ -106,6 +113,10 @@ def _plain_text(text: Optional[str], blocks: Optional[list[RawBlock]], geometry:
     body, looped = trim_repetition(body)
     if looped:
         out.repairs.append(Repair(kind="repetition_trimmed"))
+    body, restored = restore_inline_latex_escapes(body)
+    if restored:
+        out.repairs.append(Repair(kind="latex_escape_restored", detail=", ".join(restored)))
+    body = safe_markdown(body)  # the same safe text in the JSON and the Markdown, as for layout cells
     region = box or Box(x1=0, y1=0, x2=geometry.width_px, y2=geometry.height_px)
     out.cells = [Cell(order=0, category=Category.TEXT, text=body,
                       format=CellFormat.MARKDOWN if body else CellFormat.NONE,

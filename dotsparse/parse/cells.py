@@ -7,8 +7,9 @@ import re
 from typing import Iterable, Optional
 
 from ..model import Box, Category, Cell, CellFormat, PageGeometry, RawBlock, Repair
-from .html import clean_table_html
-from .latex import restore_latex_escapes, strip_math_delimiters
+from .html import clean_table_html, is_table_html
+from .latex import restore_inline_latex_escapes, restore_latex_escapes, strip_math_delimiters
+from .safe_markdown import safe_markdown
 
 _CATEGORY_BY_KEY = {re.sub(r"[^a-z]", "", c.value.lower()): c for c in Category}
 _ALIASES = {"figure": Category.PICTURE, "image": Category.PICTURE, "header": Category.PAGE_HEADER,
@@ -93,20 +94,31 @@ def build_cells(blocks: Iterable[RawBlock], geometry: PageGeometry, *, with_text
 
 
 def _cell_text(block: RawBlock, category: Category, with_text: bool) -> tuple[str, CellFormat, list[Repair]]:
+    """The cell's text, made safe here once: `<doc>.json`, `.md` and every `.html` carry this same text."""
     if not with_text or category is Category.PICTURE and not block.text:
         return "", CellFormat.NONE, []
     text = block.text if isinstance(block.text, str) else ("" if block.text is None else str(block.text))
     fmt = block.format or _DEFAULT_FORMAT.get(category, CellFormat.MARKDOWN)
     notes: list[Repair] = []
+    if fmt is CellFormat.LATEX:
+        text, restored = restore_latex_escapes(text)  # first: strip() would eat a decoded "\f"
+        return strip_math_delimiters(text), fmt, _restored(restored)
+    text, restored = restore_inline_latex_escapes(text)
+    notes.extend(_restored(restored))
+    if fmt is CellFormat.HTML and not is_table_html(text):
+        fmt = CellFormat.MARKDOWN  # a table answered as Markdown or plain text is kept as such
+        notes.append(Repair(kind="table_not_html", detail="kept as Markdown text"))
     if fmt is CellFormat.HTML:
         text, changed = clean_table_html(text)
         if changed:
             notes.append(Repair(kind="table_html_repaired"))
-    elif fmt is CellFormat.LATEX:
-        text, restored = restore_latex_escapes(text)  # first: strip() would eat a decoded "\f"
-        text = strip_math_delimiters(text)
-        if restored:
-            notes.append(Repair(kind="latex_escape_restored", detail=", ".join(restored)))
-    elif category in (Category.TITLE, Category.SECTION_HEADER):
+        return text, fmt, notes
+    if category in (Category.TITLE, Category.SECTION_HEADER):
         text = normalize_heading(text, category)
+    if fmt in (CellFormat.MARKDOWN, CellFormat.TEXT):
+        text = safe_markdown(text)  # encoding, not a repair: the page status does not change
     return text, fmt, notes
+
+
+def _restored(escapes: list[str]) -> list[Repair]:
+    return [Repair(kind="latex_escape_restored", detail=", ".join(escapes))] if escapes else []

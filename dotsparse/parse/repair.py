@@ -20,6 +20,9 @@ from ..repetition import find_repetition, trim_repetition
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines inside strings are common
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?|\n?\s*```\s*$")
 _BAD_ESCAPE = re.compile(r'(?<!\\)((?:\\\\)*)\\(?![\\"/bfnrtu])')
+# Where the next element starts: used to resynchronise after an element that never closes.
+_ELEMENT_START = re.compile(r'\{\s*"(?:bbox|category|text)"\s*:')
+BOX_DRIFT_PX = 12  # copies of one element whose box corners move less than this are the same loop
 
 
 @dataclass
@@ -49,6 +52,9 @@ def recover_elements(answer: str) -> Recovered:
         out.elements = whole
     else:
         _scan_objects(text, out)
+        if not out.elements and out.parsed:  # JSON-like, yet not one element in it: a rejected answer
+            out.parsed = False
+            out.note("no_element_recovered")
     _drop_duplicates(out)
     _trim_element_loop(out)
     return out
@@ -57,7 +63,7 @@ def recover_elements(answer: str) -> Recovered:
 def _try_whole(text: str) -> list[dict] | None:
     try:
         value = json.loads(text, strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than any layout answer
         return None
     if isinstance(value, dict):
         for key in ("layout", "elements", "blocks", "layout_dets"):
@@ -120,7 +126,7 @@ def _decode_one(text: str, pos: int, out: Recovered) -> int:
     """Decode the object at `pos`; returns the position after it (or the end on truncation)."""
     try:
         obj, end = _DECODER.raw_decode(text, pos)
-    except ValueError:
+    except (ValueError, RecursionError):
         obj, end = _decode_with_fixes(text, pos, out)
     if isinstance(obj, dict):
         out.elements.append(obj)
@@ -129,6 +135,10 @@ def _decode_one(text: str, pos: int, out: Recovered) -> int:
 
 def _decode_with_fixes(text: str, pos: int, out: Recovered) -> tuple[object, int]:
     end = _object_end(text, pos)
+    nxt = _ELEMENT_START.search(text, pos + 1)
+    if nxt is not None and nxt.start() < end:
+        # The element never closed before the next one starts (a missing `}` or `"`): it costs only itself.
+        return _recover_fragment(text[pos:nxt.start()].rstrip().rstrip(","), pos, out, truncated=False), nxt.start()
     fragment = text[pos:end]
     if end < len(text) or fragment.rstrip().endswith("}"):
         fixed = _BAD_ESCAPE.sub(r"\1\\\\", fragment)
@@ -138,20 +148,27 @@ def _decode_with_fixes(text: str, pos: int, out: Recovered) -> tuple[object, int
             return obj, end
         except ValueError:
             pass
-    # The last, unterminated object: keep what it says, flagged as truncated.
+    # The last, unterminated object: keep what it says, flagged as truncated unless the array closed.
+    truncated = end >= len(text) and not fragment.rstrip().endswith("]")
+    return _recover_fragment(fragment, pos, out, truncated=truncated), end
+
+
+def _recover_fragment(fragment: str, pos: int, out: Recovered, truncated: bool) -> object:
     fragment, looped = trim_repetition(fragment)
     if looped:
-        out.note("repetition_trimmed", "inside the last element")
-    obj = json_repair.loads(_BAD_ESCAPE.sub(r"\1\\\\", fragment))
+        out.note("repetition_trimmed", "inside the last element" if truncated else f"inside the element at char {pos}")
+    try:
+        obj = json_repair.loads(_BAD_ESCAPE.sub(r"\1\\\\", fragment))
+    except Exception:  # json_repair gives up on some junk (deep nesting): the element is lost, alone
+        obj = None
     if isinstance(obj, list) and obj and isinstance(obj[0], dict):
         obj = obj[0]
     if isinstance(obj, dict) and obj:
-        obj["__truncated__"] = end >= len(text)
-        out.note("truncated_element_recovered" if end >= len(text) else "broken_element_recovered",
-                 f"at char {pos}")
-        return obj, end
+        obj["__truncated__"] = truncated
+        out.note("truncated_element_recovered" if truncated else "broken_element_recovered", f"at char {pos}")
+        return obj
     out.note("element_unrecoverable", fragment[:60])
-    return None, end
+    return None
 
 
 def _object_end(text: str, pos: int) -> int:
@@ -195,13 +212,46 @@ def _drop_duplicates(out: Recovered) -> None:
         out.elements = kept
 
 
+class _LoopKey:
+    """An element as loop detection compares it: same category and text, box within a few pixels."""
+
+    __slots__ = ("category", "text", "box")
+
+    def __init__(self, el: dict):
+        self.category, self.text = el.get("category"), el.get("text")
+        box = el.get("bbox")
+        self.box = box if isinstance(box, list) and all(isinstance(v, (int, float)) for v in box) else None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _LoopKey) or (self.category, self.text) != (other.category, other.text):
+            return False
+        if self.box is None or other.box is None:
+            return self.box is other.box
+        return len(self.box) == len(other.box) and all(
+            abs(a - b) <= BOX_DRIFT_PX for a, b in zip(self.box, other.box))
+
+
 def _trim_element_loop(out: Recovered) -> None:
-    """The answer ending in the same element(s) over and over (boxes drifting) is a loop: keep one copy."""
-    keys = [(el.get("category"), el.get("text")) for el in out.elements]
+    """The answer ending in the same element(s) over and over (boxes drifting) is a loop: keep one copy.
+    A last copy cut short by the token limit belongs to the loop too."""
+    elements = out.elements
+    partial = bool(elements) and bool(elements[-1].get("__truncated__"))
+    complete = elements[:-1] if partial else elements
+    keys = [_LoopKey(el) for el in complete]
     found = find_repetition(keys, max_period=8, min_repeats=4, min_chars=4)
     if found is None:
         return
     start, period = found
-    removed = len(out.elements) - (start + period)
-    out.elements = out.elements[: start + period]
+    unit = complete[start:start + period]
+    if partial and not _continues(elements[-1], unit[(len(complete) - start) % period]):
+        unit = unit + [elements[-1]]  # a different element after the loop: kept
+    removed = len(elements) - start - len(unit)
+    out.elements = elements[:start] + unit
     out.note("element_loop_trimmed", f"{removed} repeated elements")
+
+
+def _continues(partial: dict, expected: dict) -> bool:
+    """Whether a cut-off element is the start of the loop's next copy."""
+    text, full = partial.get("text"), expected.get("text")
+    same_text = text is None or (isinstance(text, str) and isinstance(full, str) and full.startswith(text))
+    return partial.get("category") in (None, expected.get("category")) and same_text

@@ -65,8 +65,9 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
 
 def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageStatus.FAILED) -> PageResult:
     message = str(error) if isinstance(error, DotsparseError) else f"{type(error).__name__}: {error}"
+    # An engine error raised after retries says how many requests it made (`attempts`).
     return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
-                      timings=Timings(render_s=job.render_s))
+                      timings=Timings(render_s=job.render_s), usage=EngineUsage(attempts=getattr(error, "attempts", 1)))
 
 
 def note(result: PageResult, kind: str, detail: str = "") -> None:

@@ -82,7 +82,7 @@ class Pipeline:
         self.pages = PageSelection.parse(config.pages)
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
-        self.ladder = FallbackLadder(config, engine)
+        self.ladder = FallbackLadder(config, engine, log=progress.log)
         self.unit = PageUnit(config, prompt, engine, self.ladder)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
@@ -114,6 +114,7 @@ class Pipeline:
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
             self.progress.stop()
+        self.report.not_dots_ocr = self.ladder.not_dots_ocr
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0

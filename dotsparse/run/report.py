@@ -39,6 +39,9 @@ class RunReport(BaseModel):
     pages_per_s: float = 0.0
     stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
+    # Pages whose content came from the embedded engine rather than the model asked for.
+    pages_from_embedded: int = 0
+    not_dots_ocr: Optional[str] = None  # what the server answered when it does not answer like dots.ocr
 
     def add_page(self, source: str, result: PageResult, reused: bool) -> None:
         self.pages += 1
@@ -52,6 +55,8 @@ class RunReport(BaseModel):
             self.failed_pages.append({"source": source, "page": result.page, "status": result.status.value,
                                       "error": result.error})
         self.retries += max(0, result.usage.attempts - 1)
+        if any(r.kind == "fallback_used" and r.detail == "embedded" for r in result.repairs):
+            self.pages_from_embedded += 1
         for step in result.fallbacks:
             self.fallbacks[step] = self.fallbacks.get(step, 0) + 1
         self.prompt_tokens += result.usage.prompt_tokens
@@ -67,6 +72,14 @@ class RunReport(BaseModel):
     @property
     def failed(self) -> int:
         return sum(n for s, n in self.pages_by_status.items() if not PageStatus(s).usable)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all pages from the model; 1 something failed; 3 all written, but the server is not dots.ocr
+        or some pages come from the embedded fallback instead of the model."""
+        if not self.all_ok:
+            return 1
+        return 3 if self.not_dots_ocr or self.pages_from_embedded else 0
 
     @property
     def all_ok(self) -> bool:

@@ -105,4 +105,9 @@ def _caption(report: RunReport) -> str:
              f"time per stage, summed over pages: {stages}"]
     if report.stopped_early:
         lines.append(f"[red]stopped early: {report.stopped_early}[/red]")
+    if report.not_dots_ocr:
+        lines.append(f"[red]not dots.ocr: {report.not_dots_ocr}[/red]")
+    if report.pages_from_embedded:
+        lines.append(f"[red]{report.pages_from_embedded} page(s) come from the embedded fallback, not the model "
+                     f"(status 'fallback'; exit code 3)[/red]")
     return "\n".join(lines)

@@ -1,11 +1,23 @@
-"""Markdown: every page in order, each introduced by its page marker, furniture optional."""
+"""Markdown: every page in order, each introduced by its page marker, furniture optional.
+
+Cell text is already safe Markdown (parse.safe_markdown) or sanitized one-line table HTML
+(parse.html); what this writer adds itself — LaTeX blocks and comments — it escapes for Markdown here.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import IO
 
 from ..model import FURNITURE, Category, Cell, CellFormat, Mode, PageResult
-from ..parse.html import clean_inline_html
+from ..parse.latex import has_math_delimiters
+
+_BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
+_LINK_OR_DEFINITION = re.compile(r"\](?=[(:])")
+# A line starting like a Markdown block (fence, heading, list, quote, rule, link definition) would end the
+# math paragraph; `{}` in front is nothing to LaTeX and makes it a plain continuation line.
+_BLOCK_START = re.compile(r"^([ \t]*)(?=[`~#>*+=|\[-]|\d+[.)])", re.MULTILINE)
+_ENTITY_LIKE = re.compile(r"&(?=#?[a-zA-Z0-9]+;)")
 
 # Modes whose cells have boxes but no text: their Markdown lists the blocks instead.
 BLOCK_LIST_MODES = (Mode.DETECT, Mode.ORDER)
@@ -18,10 +30,33 @@ def cell_markdown(cell: Cell) -> str:
     if cell.format is CellFormat.HTML:
         return text
     if cell.format is CellFormat.LATEX:
-        return f"$$\n{text}\n$$" if text else ""
+        if not text:
+            return ""
+        latex = latex_for_markdown(text)
+        return latex if has_math_delimiters(text) else f"$$\n{latex}\n$$"
     if cell.category is Category.FORMULA and cell.asset:
         return f"{text}\n\n![Formula]({cell.asset})" if text else f"![Formula]({cell.asset})"
-    return clean_inline_html(text)
+    return text
+
+
+def latex_for_markdown(latex: str) -> str:
+    """LaTeX that means the same to MathJax/KaTeX and holds nothing a Markdown renderer turns into markup:
+    `<` as `\\lt` (no HTML can start), no blank line and no line that starts a Markdown block (the math
+    paragraph cannot end early), `](`, `]:` and an entity-like `&amp;` split by an empty group `{}` (no
+    link, image, link definition or character reference)."""
+    latex = _ENTITY_LIKE.sub("&{}", latex.replace("<", "\\lt "))
+    latex = _BLANK_LINES.sub("", latex.replace("\r\n", "\n").replace("\r", "\n"))
+    latex = _LINK_OR_DEFINITION.sub("]{}", latex)
+    return _BLOCK_START.sub(r"\1{}", latex)
+
+
+def comment(text: str) -> str:
+    """`<!-- text -->` that nothing in `text` (an error message, a file name) can end or break out of."""
+    body = " ".join(text.split())
+    while "--" in body:
+        body = body.replace("--", "- -")
+    body = body.replace("<", "&lt;").replace(">", "&gt;")
+    return f"<!-- {body} -->"
 
 
 def block_table(cells: list[Cell]) -> str:
@@ -36,7 +71,7 @@ def block_table(cells: list[Cell]) -> str:
 
 def page_markdown(page: PageResult, furniture: bool = True, mode: Mode = Mode.LAYOUT) -> str:
     if not page.status.usable:
-        return f"<!-- page {page.page} {page.status.value}: {page.error or 'no answer'} -->"
+        return comment(f"page {page.page} {page.status.value}: {page.error or 'no answer'}")
     cells = [c for c in page.cells if furniture or c.category not in FURNITURE]
     if mode in BLOCK_LIST_MODES:
         return block_table(cells)

@@ -60,7 +60,8 @@ def test_formats_tables_sanitized_formulas_undelimited():
               RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$$\x0crac{1}{2}$$"),
               RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="x", format=CellFormat.TEXT)]
     cells, repairs = build_cells(blocks, GEOM)
-    assert cells[0].format is CellFormat.HTML and cells[0].text == "<table><tbody><tr><td>1</td></tr></tbody></table>"
+    assert cells[0].format is CellFormat.HTML and cells[0].text == \
+        "<p>&lt;script&gt;x&lt;/script&gt;</p><table><tbody><tr><td>1</td></tr></tbody></table>"
     assert cells[1].format is CellFormat.LATEX and cells[1].text == "\\frac{1}{2}"
     assert cells[2].format is CellFormat.TEXT
     assert {"table_html_repaired", "latex_escape_restored"} <= {r.kind for r in repairs}
@@ -85,3 +86,30 @@ def test_interpret_statuses_and_modes():
     assert failed.status is PageStatus.FAILED and failed.error
     text = interpret("hello " * 3 + "ab" * 500, None, "stop", GEOM, Mode.TEXT)
     assert text.looped and len(text.cells[0].text) < 100
+
+
+def test_unescaped_latex_is_restored_in_every_text_cell():
+    # Defect 4: `"\frac"`, `"\text"`, `"\beta"` in the JSON decode to form feed, tab, backspace + letters.
+    answer = ('[{"bbox": [0, 0, 100, 50], "category": "Text", "text": "so $\\frac{a}{b}$ and $\\text{x} \\beta$"},'
+              '{"bbox": [0, 50, 100, 90], "category": "List-item", "text": "- with $\\tau + \\nu$ here\\nnext line"},'
+              '{"bbox": [0, 90, 100, 120], "category": "Caption", "text": "Figure 1: \\beta decay"},'
+              '{"bbox": [0, 120, 100, 200], "category": "Table", "text": "<table><tr><td>$\\frac{1}{2}$</td></tr></table>"}]')
+    cells = interpret(answer, None, "stop", GEOM, Mode.LAYOUT).cells
+    assert cells[0].text == "so $\\frac{a}{b}$ and $\\text{x} \\beta$"
+    assert cells[1].text == "- with $\\tau + \\nu$ here\nnext line"  # a real newline outside math stays
+    assert cells[2].text == "Figure 1: \\beta decay"
+    assert "$\\frac{1}{2}$" in cells[3].text
+    assert not any(ch in c.text for c in cells for ch in "\f\b\t")
+
+
+def test_a_formula_cell_holding_two_formulas_keeps_its_delimiters():
+    # Defect 6: `$x$, $y$` used to become `x$, $y`.
+    cells, _ = build_cells([RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$x$, $y$"),
+                            RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="$$a$$ and $$b$$"),
+                            RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="\\[ x^2 \\]")], GEOM)
+    assert [c.text for c in cells] == ["$x$, $y$", "$$a$$ and $$b$$", "x^2"]
+
+
+def test_text_mode_answers_are_made_safe_like_layout_cells():
+    found = interpret("ratio <LLN and <script>x()</script> \x0crac", None, "stop", GEOM, Mode.TEXT)
+    assert found.cells[0].text == "ratio &lt;LLN and &lt;script>x()&lt;/script> \\frac"

@@ -1,16 +1,25 @@
-from dotsparse.parse.html import clean_inline_html, clean_table_html
+import lxml.html
+
+from dotsparse.parse.html import TABLE_ATTRS, TABLE_TAGS, clean_table_html, is_table_html
 
 HOSTILE = ('<table><tr><td onclick="steal()" style="x">a<script>alert(1)</script></td>'
            '<td colspan="2"><a href="javascript:alert(1)">b</a><img src=x onerror="y()"></td></tr>'
            '<tr><td><iframe src="http://x"></iframe><svg onload="z()"></svg>c</td></tr></table>')
 
 
-def test_table_sanitizer_removes_every_active_thing():
+def test_table_sanitizer_leaves_no_active_thing_and_keeps_the_text():
     safe, repaired = clean_table_html(HOSTILE)
-    lowered = safe.lower()
-    for bad in ("script", "onclick", "onerror", "onload", "javascript:", "iframe", "<img", "<svg", "style="):
-        assert bad not in lowered
+    for el in lxml.html.fragment_fromstring(safe, create_parent="div").iter():
+        assert el.tag == "div" or el.tag in TABLE_TAGS
+        assert set(el.attrib) <= TABLE_ATTRS.get(el.tag, set())
+    # What is not a table tag is text: escaped, never dropped.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in safe and "&lt;img src=x" in safe
     assert 'colspan="2"' in safe and repaired
+
+
+def test_text_that_looks_like_a_tag_stays_in_the_table():
+    safe, _ = clean_table_html("<table><tr><td>ratio <LLN with FEV1</td><td>a<b & c <b>x</b></td></tr></table>")
+    assert "ratio &lt;LLN with FEV1" in safe and "a&lt;b &amp; c <b>x</b>" in safe
 
 
 def test_truncated_table_is_closed():
@@ -22,18 +31,11 @@ def test_well_formed_table_is_not_reported_repaired():
     assert clean_table_html("<table><tr><td rowspan=\"2\">1</td></tr></table>")[1] is False
 
 
-def test_inline_html_in_markdown():
-    assert clean_inline_html("E = mc<sup>2</sup><script>x()</script>") == "E = mc<sup>2</sup>"
-    assert clean_inline_html("a < b & c") == "a < b & c"
+def test_table_html_is_one_line_so_markdown_never_reads_inside_it():
+    safe, _ = clean_table_html("<table><tr><td>a\n\n![x](http://e/x.png)</td></tr>\n\n<tr><td>b</td></tr></table>")
+    assert "\n" not in safe and "![x](http://e/x.png)" in safe
 
 
-def test_fenced_code_is_kept_literally_and_the_prose_around_it_is_still_cleaned():
-    text = ('see <script>x()</script>below\n```js\nif (a < b) { s = "<b>" + t; }\n```\n'
-            'after <img src=x onerror=alert(1)> <sup>2</sup>')
-    assert clean_inline_html(text) == ('see below\n```js\nif (a < b) { s = "<b>" + t; }\n```\n'
-                                       'after  <sup>2</sup>')
-    # A fence that is never closed runs to the end, as Markdown reads it: shown as code, never as HTML.
-    assert clean_inline_html("<i>x</i><iframe></iframe>\n~~~\n<b>code</b>") == "<i>x</i>\n~~~\n<b>code</b>"
-    # A closing fence must be the opening's character, at least as long, alone on its line.
-    assert clean_inline_html("````\n```\n<b>still code</b>\n````\n<script>y</script>z") == \
-        "````\n```\n<b>still code</b>\n````\nz"
+def test_rows_without_a_table_element_are_wrapped_and_plain_tables_are_not_html():
+    assert clean_table_html("<tr><td>a</td></tr>")[0] == "<table><tbody><tr><td>a</td></tr></tbody></table>"
+    assert is_table_html("<TABLE><tr>") and not is_table_html("a | b\n--|--\n1 | 2")

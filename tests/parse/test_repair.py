@@ -120,3 +120,43 @@ def test_any_separator_damage_keeps_every_element(order, sep):
             unique.append(e)
     # consecutive repeats may be collapsed as a loop, but nothing distinct is lost
     assert all(e in rec.elements for e in unique)
+
+
+def test_an_element_missing_its_closing_brace_costs_only_itself():
+    # Defect 2: a missing `}` used to swallow every later element and mark the page truncated.
+    parts = [json.dumps(e) for e in ELEMENTS]
+    parts[1] = parts[1][:-1]  # the Text element never closes
+    rec = recover_elements("[" + ", ".join(parts) + "]")
+    assert rec.elements[0] == ELEMENTS[0] and rec.elements[2:] == ELEMENTS[2:]
+    assert rec.elements[1]["text"] == ELEMENTS[1]["text"] and not rec.elements[1]["__truncated__"]
+    assert "broken_element_recovered" in kinds(rec) and "truncated_element_recovered" not in kinds(rec)
+
+
+def test_an_element_missing_its_closing_quote_costs_only_itself():
+    parts = [json.dumps(e) for e in ELEMENTS]
+    parts[0] = parts[0].replace('"# A title"', '"# A title')
+    rec = recover_elements("[" + ", ".join(parts) + "]")
+    assert rec.elements[1:] == ELEMENTS[1:] and rec.elements[0]["category"] == "Title"
+
+
+def test_a_loop_cut_by_the_token_limit_is_trimmed_with_its_half_written_copy():
+    # Defect 3: the last, half-written copy used to stop loop detection; boxes drift by a few pixels.
+    copy = {"category": "Text", "text": "Total ......................... 12"}
+    loop = [dict(copy, bbox=[10, 600 + i % 3, 300, 640 + i % 5]) for i in range(40)]
+    answer = json.dumps(ELEMENTS + loop)[:-1]
+    answer = answer[: answer.rindex('"text"') + 20]  # the 40th copy is cut in its text
+    rec = recover_elements(answer)
+    assert rec.elements[:6] == ELEMENTS and len(rec.elements) == 7 and "element_loop_trimmed" in kinds(rec)
+
+
+def test_repeated_elements_far_apart_are_not_a_loop():
+    rows = [{"bbox": [10, 100 + 40 * i, 300, 130 + 40 * i], "category": "Text", "text": "Signature: ______"}
+            for i in range(6)]
+    assert recover_elements(json.dumps(ELEMENTS + rows)).elements == ELEMENTS + rows
+
+
+def test_a_different_element_cut_after_a_loop_is_kept():
+    loop = [{"bbox": [10, 600, 300, 640], "category": "Text", "text": "again"} for _ in range(10)]
+    answer = json.dumps(loop + [{"bbox": [1, 2, 3, 4], "category": "Caption", "text": "Figure 1: the end"}])
+    rec = recover_elements(answer[: answer.rindex("the end")])
+    assert [e["category"] for e in rec.elements] == ["Text", "Caption"]

@@ -86,16 +86,26 @@ def test_fallback_boxes_when_layout_keeps_failing(tmp_path, server, make_doc):
 
 
 def test_fallback_embedded_when_every_vlm_step_fails(tmp_path, server, make_doc):
+    # Defect 9: a server that is not dots.ocr (a chat model answering prose) used to give exit 0, no word.
     embedded = pytest.importorskip("dotsparse.engines.embedded", reason="embedded engine not importable yet")
     if not hasattr(embedded.EmbeddedEngine, "start"):
         pytest.skip("embedded engine does not implement Engine.start yet (being written)")
-    path, _ = make_doc(doc_id=6, pages=1)
+    path, _ = make_doc(doc_id=6, pages=2)
     server.faults = lambda no, key, prompt_name: Fault.garbage()
     out = tmp_path / "o"
-    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
-    page = load_doc(out, "doc6")["pages"][0]
-    assert page["status"] == "fallback" and page["fallbacks"] == ["rescale", "boxes", "embedded"]
-    assert "Paragraph 1 of page 1" in " ".join(c["text"] for c in page["cells"])
+    result = parse(path, "-o", out, "--server", server.url, "-j", 1, quiet=False)
+    assert result.exit_code == 3
+    pages = load_doc(out, "doc6")["pages"]
+    for page in pages:
+        assert page["status"] == "fallback" and page["fallbacks"] == ["rescale", "boxes", "embedded"]
+        assert page["raw_answer"].startswith("I'm sorry") and ("fallback_used", "embedded") in [
+            (r["kind"], r["detail"]) for r in page["repairs"]]
+    assert "Paragraph 1 of page 1" in " ".join(c["text"] for c in pages[0]["cells"])
+    said = " ".join(result.output.split())
+    assert said.count("does not answer like dots.ocr") == 2  # the warning once, and the summary line
+    assert "'model'" in said and "I'm sorry" in said and "2 page(s) come from the embedded fallback" in said
+    run = load_run(out)
+    assert run["pages_from_embedded"] == 2 and "I'm sorry" in run["not_dots_ocr"]
 
 
 def test_broken_files_are_reported_and_the_run_continues(tmp_path, server, make_doc):

@@ -17,9 +17,12 @@ def chromium_path() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A Playwright Chromium browser; skipped with a reason where Chromium or Playwright is missing (CI has both)."""
+    """A Playwright Chromium browser; skipped with a reason where Chromium or Playwright is missing (CI has both).
+
+    Module-scoped: while it lives, Playwright's sync API keeps an event loop running on the main thread,
+    so `asyncio.run` (every CLI call) fails there; tests that run the CLI beside it do so in a thread."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     path = chromium_path()
     if path is None:

@@ -61,6 +61,7 @@ class FaultKind(str, Enum):
     BAD_BOXES = "bad_boxes"
     UNKNOWN_CATEGORY = "unknown_category"
     EMPTY = "empty"
+    ANSWER = "answer"
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Fault:
     seconds: float = 0.0
     chars: int = 0
     pattern: str | None = None
+    content: str | None = None
+    finish_reason: str = "stop"
 
     @classmethod
     def status(cls, code: int = 500, retry_after: str | None = None) -> Fault:
@@ -134,6 +137,11 @@ class Fault:
     @classmethod
     def empty(cls) -> Fault:
         return cls(FaultKind.EMPTY)
+
+    @classmethod
+    def answer(cls, content: str, finish_reason: str = "stop") -> Fault:
+        """Answer exactly `content` (a recorded real answer, a hostile one), whatever was asked."""
+        return cls(FaultKind.ANSWER, content=content, finish_reason=finish_reason)
 
 
 FaultHook = Callable[[int, "Key | None", str], "Fault | None"]
@@ -273,6 +281,8 @@ def apply_fault(fault: Fault, answer: Answer, size: tuple[int, int] | None) -> A
         return Answer(_loop(answer.content, fault.chars, fault.pattern), "length")
     if kind is FaultKind.GARBAGE:
         return Answer(GARBAGE_TEXT)
+    if kind is FaultKind.ANSWER:
+        return Answer(fault.content or "", fault.finish_reason)
     if kind is FaultKind.EMPTY:
         return Answer("")
     if els is None:  # text answers: only duplication makes sense
