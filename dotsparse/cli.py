@@ -1,11 +1,14 @@
 """The `dotsparse` command: flags → RunConfig → run → exit code. The only module that exits.
 
-Exit codes: 0 every page ok, 1 some pages or files failed, 2 usage error.
+Exit codes: 0 every page ok and accounted for, 1 some pages or files failed (or anything is unaccounted
+for), 2 usage error (incl. an output folder in use by another run), 3 pages from the embedded fallback
+or a server that is not dots.ocr, 130 Ctrl-C, 143 SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -20,7 +23,7 @@ from rich.markup import escape
 from . import __version__, layout_gate
 from .config import Options, RunConfig, api_key_from_env, load_toml, servers_from
 from .engines.options import EmbeddedOptions, TransformersOptions
-from .errors import DotsparseError, UsageError
+from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
 from .model import Mode
 
 layout_gate.block()  # the CLI's process never needs PyMuPDF's layout model; its workers load it
@@ -47,7 +50,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
                   help="Parse PDFs and images into Markdown, HTML tables, LaTeX and JSON layout with dots.ocr.")
 models_app = typer.Typer(no_args_is_help=True, cls=_Group, help="Manage local model weights.")
 app.add_typer(models_app, name="models")
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)  # one message, one line: logs are grepped
 
 
 class EngineName(str, Enum):
@@ -162,9 +165,18 @@ def parse(
     except DotsparseError as exc:
         stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
-    except KeyboardInterrupt:
-        stderr.print("interrupted: finished pages are saved; run the same command again to resume")
-        raise typer.Exit(130)
+    except KeyboardInterrupt as exc:
+        name = str(exc) if str(exc) in EXIT_BY_SIGNAL else "SIGINT"
+        stderr.print(f"interrupted ({name}): finished pages are saved; run the same command again to resume")
+        raise typer.Exit(EXIT_BY_SIGNAL[name])
+    except Exception as exc:  # a bug: one line, not a traceback, unless asked for
+        if os.environ.get("DOTSPARSE_DEBUG"):
+            raise
+        stderr.print(f"[red]internal error:[/red] {escape(f'{type(exc).__name__}: {exc}')} "
+                     "(set DOTSPARSE_DEBUG=1 for the traceback, and please report it)", highlight=False)
+        raise typer.Exit(1)
+    if report.interrupted:
+        raise typer.Exit(EXIT_BY_SIGNAL.get(report.interrupted, 130))
     raise typer.Exit(report.exit_code)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -13,6 +14,7 @@ from .errors import UsageError
 
 PDF_SUFFIXES = {".pdf"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
+STATE_DIR = ".dotsparse"  # every document folder a run writes holds one (run/store.py)
 _RANGE = re.compile(r"^\s*(\d+)?\s*(-)?\s*(\d+)?\s*$")
 
 
@@ -26,8 +28,9 @@ class Source:
 @dataclass
 class Discovery:
     sources: list[Source] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)  # files of other types found in folders
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (path, why): other types, hidden, our own output
     missing: list[str] = field(default_factory=list)  # inputs that matched nothing
+    unreadable: list[tuple[Path, str]] = field(default_factory=list)  # (path, why): inputs lost (exit 1)
 
 
 def kind_of(path: Path) -> Optional[str]:
@@ -39,19 +42,30 @@ def kind_of(path: Path) -> Optional[str]:
     return None
 
 
-def discover(inputs: list[str]) -> Discovery:
+def discover(inputs: list[str], exclude: Optional[Path] = None) -> Discovery:
+    """Sources in the order given. What a run wrote is never an input: `exclude` (the output folder) is not
+    searched when it lies inside an input folder, and no document folder a run wrote (marked by its
+    .dotsparse state folder) is, wherever it is; an input folder may itself be the output folder."""
     found = Discovery()
     seen: set[Path] = set()
+    excluded = Path(os.path.realpath(exclude)) if exclude is not None else None
 
-    def add(path: Path, label: str, explicit: bool) -> None:
-        key = path.resolve()
-        if key in seen:
-            return
+    def add(path: Path, label: str, explicit: bool, walked: bool = False) -> None:
         kind = kind_of(path)
         if kind is None:
             if explicit:
                 raise UsageError(f"{path}: not a PDF or image ({', '.join(sorted(PDF_SUFFIXES | IMAGE_SUFFIXES))})")
-            found.skipped.append(path)
+            found.skipped.append((path, "not a PDF or image"))
+            return
+        problem = _not_regular(path)
+        if problem:  # a FIFO or /dev/zero named *.pdf would hang or never end: never opened
+            found.unreadable.append((path, problem))
+            return
+        key = Path(os.path.realpath(path))
+        if not walked and _ours(key):
+            found.skipped.append((path, "inside a dotsparse output folder"))
+            return
+        if key in seen:
             return
         seen.add(key)
         found.sources.append(Source(path=path, kind=kind, label=label))
@@ -59,13 +73,13 @@ def discover(inputs: list[str]) -> Discovery:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            for child in _walk(path):
-                add(child, child.relative_to(path).as_posix(), explicit=False)
-        elif path.is_file():
+            for child in _walk(path, found, excluded):
+                add(child, child.relative_to(path).as_posix(), explicit=False, walked=True)
+        elif os.path.lexists(path):
             add(path, path.name, explicit=True)
         elif glob.has_magic(item):
             matches = sorted(Path(p) for p in glob.glob(item, recursive=True))
-            files = [m for m in matches if m.is_file()]
+            files = [m for m in matches if not m.is_dir()]
             if not files:
                 found.missing.append(item)
             for match in files:
@@ -75,11 +89,52 @@ def discover(inputs: list[str]) -> Discovery:
     return found
 
 
-def _walk(folder: Path) -> list[Path]:
+def _not_regular(path: Path) -> Optional[str]:
+    """Why `path` cannot be read as a file (special file, dangling link, no permission), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "a symlink to nothing"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        return f"not a regular file ({kind}); skipped"
+    if not os.access(path, os.R_OK):
+        return "cannot be read (permission denied)"
+    return None
+
+
+def _ours(path: Path) -> bool:
+    """Whether `path` lies in a document folder a dotsparse run wrote (it holds a .dotsparse state folder)."""
+    return any(os.path.isdir(parent / STATE_DIR) for parent in path.parents)
+
+
+def _walk(folder: Path, found: Discovery, excluded: Optional[Path]) -> list[Path]:
     out: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+
+    def unreadable(error: OSError) -> None:
+        found.unreadable.append((Path(error.filename or folder), f"cannot list the folder ({error.strerror})"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        here = Path(root)
+        kept = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                found.skipped.append((here / d, "hidden folder"))
+            elif excluded is not None and Path(os.path.realpath(here / d)) == excluded:
+                found.skipped.append((here / d, "the output folder"))
+            elif os.path.isdir(here / d / STATE_DIR):  # a document folder some run wrote (crops, overlays)
+                found.skipped.append((here / d, "a dotsparse output folder"))
+            else:
+                kept.append(d)
+        dirs[:] = kept
+        for f in sorted(files):
+            if f.startswith("."):
+                found.skipped.append((here / f, "hidden file"))
+            else:
+                out.append(here / f)
     return out
 
 

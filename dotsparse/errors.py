@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 
+EXIT_BY_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}  # 128 + the signal number, as shells report it
+
+
 class DotsparseError(Exception):
     """Base error. `str()` names the file, page and stage, then what to do."""
 

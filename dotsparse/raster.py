@@ -13,12 +13,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .discover import Source
 from .errors import SourceError
+from .fileio import display
 from .model import Box, PageGeometry
 from .sent_image import SentImage
 from .sizing import ASSUMED_IMAGE_DPI, MAX_PIXELS, MIN_PIXELS, image_scale, smart_resize
 
 ORIENTATION_TAG = 0x0112  # EXIF orientation; 5–8 swap width and height
-Image.MAX_IMAGE_PIXELS = 400_000_000  # large scans are legitimate; the pixel budget bounds what we keep
+# Checked from the header, before any pixel is decoded: a 134 KB PNG can declare 28000x28000 (2.3 GB of RGB).
+# 100 MP is a 600-dpi A3 scan with room to spare; a JPEG over it is decoded reduced (draft), anything else fails.
+PIXEL_LIMIT = 100_000_000
+Image.MAX_IMAGE_PIXELS = None  # Pillow's own bomb check raises mid-open with a vaguer message; ours runs first
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class OpenSource:
         self._img: Optional[Image.Image] = None
         if source.kind == "pdf":
             self._doc = _open_pdf(source.path, password)
-            self.page_count = self._doc.page_count
+            self.page_count = _page_count(self._doc, source.path)
         else:
             self._img = _open_image(source.path)
             self.page_count = getattr(self._img, "n_frames", 1)
@@ -66,9 +70,7 @@ class OpenSource:
     def render(self, index: int, options: RenderOptions) -> PageImage:
         if self._doc is not None:
             return _render_pdf_page(self._doc[index], options)
-        assert self._img is not None
-        self._img.seek(index)
-        return _render_image(self._img, options)
+        return _render_image(self._frame(index), options)
 
     def render_sent(self, index: int, options: RenderOptions) -> tuple[SentImage, PageGeometry]:
         """The page as an engine receives it, encoded; its pixels exist only during this call."""
@@ -105,9 +107,16 @@ class OpenSource:
         """The geometry `render` would give, without rendering (for engines that read the page themselves)."""
         if self._doc is not None:
             return _pdf_geometry(self._doc[index], options)
+        frame = self._frame(index)
+        frame.load()  # engines that read the file themselves must not get a frame that cannot decode
+        return _image_geometry(frame, options)
+
+    def _frame(self, index: int) -> Image.Image:
         assert self._img is not None
         self._img.seek(index)
-        return _image_geometry(self._img, options)
+        if index:  # frame 1 was checked when the file was opened
+            _check_pixels(self._img, self.source.path, index)
+        return self._img
 
     def close(self) -> None:
         if self._doc is not None:
@@ -130,6 +139,11 @@ def _open_pdf(path: Path, password: Optional[str]) -> pymupdf.Document:
     except Exception as exc:  # PyMuPDF raises FileDataError, RuntimeError, ... for broken files
         raise SourceError(f"not a readable PDF ({exc})", source=where, stage="open",
                           hint="check the file is a complete PDF; re-download or repair it") from exc
+    if not doc.is_pdf:  # MuPDF sniffs the content: an HTML error page saved as .pdf opens as HTML
+        kind = doc.metadata.get("format") if doc.metadata else None
+        doc.close()
+        raise SourceError(f"not a readable PDF (the content is {kind or 'another format'})", source=where,
+                          stage="open", hint="re-download it: this is often a saved error page")
     if doc.needs_pass:
         if password is None:
             doc.close()
@@ -142,14 +156,50 @@ def _open_pdf(path: Path, password: Optional[str]) -> pymupdf.Document:
     return doc
 
 
-def _open_image(path: Path) -> Image.Image:
+def _page_count(doc: pymupdf.Document, path: Path) -> int:
     try:
-        img = Image.open(path)
+        return doc.page_count  # a lying page tree (/Count 1000000, negative) raises here
+    except Exception as exc:
+        doc.close()
+        raise SourceError(f"the page tree is broken ({exc})", source=display(path), stage="open",
+                          hint="repair the PDF (e.g. qpdf or mutool clean)") from exc
+
+
+def _open_image(path: Path) -> Image.Image:
+    img = None
+    try:
+        img = Image.open(path)  # reads the header only
+        _check_pixels(img, path, 0)
         img.load()
+    except SourceError:
+        if img is not None:
+            img.close()
+        raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise SourceError(f"cannot decode the image ({exc})", source=str(path), stage="open",
+        if img is not None:
+            img.close()
+        raise SourceError(f"cannot decode the image ({exc})", source=display(path), stage="open",
                           hint="check the file is a complete PNG/JPEG/TIFF/WebP/BMP") from exc
     return img
+
+
+def _check_pixels(img: Image.Image, path: Path, index: int) -> None:
+    """Refuse a frame over PIXEL_LIMIT before decoding it; a JPEG is decoded at 1/2, 1/4 or 1/8 instead."""
+    width, height = img.size
+    if width * height <= PIXEL_LIMIT:
+        return
+    reduce = next((k for k in (2, 4, 8) if -(-width // k) * -(-height // k) <= PIXEL_LIMIT), None)
+    if img.format == "JPEG" and reduce:
+        img.draft(img.mode, (-(-width // reduce), -(-height // reduce)))  # the decoder's own 1/k scaling
+        if img.size[0] * img.size[1] <= PIXEL_LIMIT:
+            dpi = _image_dpi(img)
+            if dpi:  # the page keeps its physical size: fewer pixels per inch
+                img.info["dpi"] = (dpi * img.size[0] / width, dpi * img.size[1] / height)
+            return
+    raise SourceError(f"the image is {width}x{height} pixels ({width * height / 1e6:.0f} MP), over the "
+                      f"{PIXEL_LIMIT / 1e6:.0f} MP limit; not decoded", source=display(path),
+                      page=index + 1 if index else None, stage="open",
+                      hint="downscale it (e.g. to 600 dpi) and run again")
 
 
 def _pdf_geometry(page: pymupdf.Page, options: RenderOptions) -> PageGeometry:

@@ -25,16 +25,30 @@ def find_repetition(text: Sequence, max_period: int = MAX_PERIOD, min_repeats: i
     n = len(text)
     best: Optional[tuple[int, int]] = None
     for period in range(1, min(max_period, n // min_repeats) + 1):
-        # Walk back while text[i] == text[i + period]; the loop starts where that stops.
-        i = n - period - 1
-        while i >= 0 and text[i] == text[i + period]:
-            i -= 1
-        start = i + 1
+        start = _loop_start(text, period)
         covered = n - start
         if covered >= period * min_repeats and covered >= min_chars:
             if best is None or start < best[0]:
                 best = (start, period)
     return best
+
+
+def _loop_start(text: Sequence, period: int) -> int:
+    """The smallest i with text[i:] == text[i+period:] + one unit, i.e. where the run of period `period` starts.
+
+    Compared in slices that double while they match and halve when they do not, so a 1M-character
+    loop costs a few C-level comparisons per period instead of a Python step per character.
+    """
+    i = len(text) - period  # text[j] == text[j + period] holds for every j in [i, n - period)
+    step = 16
+    while step and i > 0:
+        j = max(0, i - step)
+        if text[j:i] == text[j + period:i + period]:
+            i = j
+            step *= 2
+        else:
+            step //= 2
+    return i
 
 
 def trim_repetition(text: str, keep: int = KEEP_REPEATS) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ def test_folders_recursive_globs_and_skips(tmp_path):
                       str(tmp_path / "missing.pdf")])
     assert [s.label for s in found.sources] == ["x.pdf", "b/y.PNG", "b/z.tiff", "w.webp"]
     assert [s.kind for s in found.sources] == ["pdf", "image", "image", "image"]
-    assert len(found.skipped) == 2
+    assert sorted(why for _, why in found.skipped) == ["hidden file", "not a PDF or image", "not a PDF or image"]
     assert found.missing == [str(tmp_path / "nothing*.pdf"), str(tmp_path / "missing.pdf")]
 
 

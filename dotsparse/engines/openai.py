@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -51,8 +52,8 @@ class OpenAIEngine:
         self.model = options.model or "model"
         headers = {"Authorization": f"Bearer {options.api_key}"} if options.api_key else {}
         timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
-        limits = httpx.Limits(max_connections=options.concurrency + 8,
-                              max_keepalive_connections=options.concurrency + 8)
+        connections = _connection_budget(options.concurrency + 8)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._client = httpx.AsyncClient(headers=headers, timeout=timeout, limits=limits)
         self.pool = EndpointPool(list(options.servers), self._probe, options.unavailable_timeout, on_event)
 
@@ -104,18 +105,21 @@ class OpenAIEngine:
             stop=stop_after_attempt(self.options.max_retries + 1),
             wait=_wait, retry=retry_if_exception(lambda e: isinstance(e, _Retryable)), reraise=True)
         try:
+            async for attempt in retrying:
+                with attempt:
+                    attempts += 1
+                    endpoint = await self.pool.acquire()
+                    answer = await self._post(endpoint, payload)
+        except EngineError as exc:
+            exc.attempts = attempts  # type: ignore[attr-defined]  # a page failed after retries says so
+            if not isinstance(exc, _Retryable):
+                raise
             try:
-                async for attempt in retrying:
-                    with attempt:
-                        attempts += 1
-                        endpoint = await self.pool.acquire()
-                        answer = await self._post(endpoint, payload)
-            except _Retryable as exc:
                 answer = await self._after_servers_died(exc, payload)
-                attempts += answer.attempts
-        except Exception as exc:  # the page's record counts every request made, failed ones too
-            exc.attempts = max(attempts, getattr(exc, "attempts", 0))  # type: ignore[attr-defined]
-            raise
+            except EngineError as final:
+                final.attempts = attempts + getattr(final, "attempts", 0)  # type: ignore[attr-defined]
+                raise
+            attempts += answer.attempts
         answer.attempts = attempts
         answer.elapsed_s = time.monotonic() - started
         return answer
@@ -138,6 +142,7 @@ class OpenAIEngine:
                 continue
             answer.attempts = attempts
             return answer
+        exc.attempts = attempts  # type: ignore[attr-defined]
         raise exc
 
     async def _post(self, endpoint: Endpoint, payload: _Body) -> EngineAnswer:
@@ -145,8 +150,15 @@ class OpenAIEngine:
         connection_failure = False
         try:
             try:
-                resp = await self._client.post(f"{endpoint.url}/chat/completions", content=payload.stream(),
-                                               headers={**_JSON, "Content-Length": str(payload.length)})
+                # --timeout bounds the whole answer: a server trickling a byte every few seconds never
+                # trips a per-read timeout, so the request as a whole gets a deadline.
+                resp = await asyncio.wait_for(
+                    self._client.post(f"{endpoint.url}/chat/completions", content=payload.stream(),
+                                      headers={**_JSON, "Content-Length": str(payload.length)}),
+                    timeout=self.options.timeout)
+            except asyncio.TimeoutError as exc:
+                raise _Retryable(f"{endpoint.url}: no complete answer within {self.options.timeout:g}s "
+                                 "(--timeout)") from exc
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                     httpx.WriteError, httpx.PoolTimeout) as exc:
                 connection_failure = True
@@ -162,6 +174,19 @@ class OpenAIEngine:
     async def aclose(self) -> None:
         self.pool.close()
         await self._client.aclose()
+
+
+def _connection_budget(wanted: int) -> int:
+    """Connections that leave half the file descriptors (`ulimit -n`) to the files pages are written to."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(2, min(wanted, (soft - 16) // 2))
 
 
 def _read_response(endpoint: Endpoint, resp: httpx.Response) -> EngineAnswer:

@@ -26,7 +26,7 @@ from ..parse.answer import interpret
 from ..prompts import grounding_prompt, load_prompt
 from ..sent_image import SentImage
 from ..sizing import smart_resize
-from .page import PageJob, build_request, failed_result, result_from_answer
+from .page import PageJob, build_request, failed_result, parse_answer
 
 LAYOUT_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
 BOX_CONCURRENCY = 8
@@ -85,9 +85,10 @@ class FallbackLadder:
     async def _attempt(self, job: PageJob) -> PageResult:
         answer = await self.engine.infer(build_request(job))
         try:
-            return result_from_answer(job, answer, time.monotonic())
+            return await parse_answer(job, answer)
         except Exception as exc:  # an answer the parser rejects fails like junk: the ladder still runs
-            result = failed_result(job, DotsparseError(f"the answer was rejected ({type(exc).__name__}: {exc})"[:300],
+            cause = exc.__cause__ or exc
+            result = failed_result(job, DotsparseError(f"the answer was rejected ({type(cause).__name__}: {cause})"[:300],
                                                        page=job.page_no, stage="parse"))
             result.raw_answer = (answer.text or "")[:20000]
             result.usage.attempts = answer.attempts
@@ -105,7 +106,8 @@ class FallbackLadder:
     async def _step_boxes(self, job: PageJob) -> PageResult:
         detect = replace(job, mode=Mode.ORDER, prompt=load_prompt("layout_only"))  # blocks in reading order
         answer = await self.engine.infer(build_request(detect))
-        found = interpret(answer.text, answer.blocks, answer.finish_reason, job.geometry, Mode.ORDER)
+        found = await asyncio.to_thread(interpret, answer.text, answer.blocks, answer.finish_reason, job.geometry,
+                                        Mode.ORDER)
         if found.status is PageStatus.FAILED or not found.cells:
             raise RuntimeError(f"layout detection gave nothing usable ({found.error or 'no blocks'})")
         base = load_prompt("grounding_ocr")
@@ -122,8 +124,8 @@ class FallbackLadder:
                             truncated=got.truncated)
 
         blocks = await asyncio.gather(*(read(c) for c in found.cells if c.bbox_px))
-        return result_from_answer(job, EngineAnswer(blocks=list(blocks), finish_reason="stop",
-                                                     attempts=1 + len(blocks)), time.monotonic())
+        return await parse_answer(job, EngineAnswer(blocks=list(blocks), finish_reason="stop",
+                                                    attempts=1 + len(blocks)))
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
@@ -132,7 +134,7 @@ class FallbackLadder:
             self._embedded = build_embedded(self.config, workers=1)
             await self._embedded.start()
         answer = await self._embedded.infer(build_request(job))
-        return result_from_answer(job, answer, time.monotonic())
+        return await parse_answer(job, answer)
 
     async def aclose(self) -> None:
         if self._embedded is not None:

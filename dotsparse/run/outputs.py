@@ -26,6 +26,8 @@ def assign_doc_paths(out: Path, sources: list[Source]) -> list[DocPaths]:
                 chosen = f"{stem}-{n}"
             n += 1
         taken.add("/".join(parts + [chosen]).lower())
-        root = inside(out, out.joinpath(*parts, chosen))
+        # Every part is a safe component, so the path stays in OUT; a link planted at it is refused
+        # when the document is scheduled (fileio.check_confined), failing that document only.
+        root = out.joinpath(*parts, chosen)
         result.append(DocPaths(root=root, name=chosen))
     return result

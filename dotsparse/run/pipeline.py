@@ -2,49 +2,69 @@
 cells → writers. Each page's work is a `page_unit.PageUnit`; this module decides when it runs.
 
 Pages stream: at most `concurrency` pages are rendered or in flight at once, whatever the number of
-documents or pages, and each page's result is committed to disk as soon as it is done.
+documents or pages, and each page's result is committed to disk as soon as it is done. Every stage
+boundary (open, render, engine, parse, assets, commit, assembly) turns an exception into a failed
+page or file naming the stage; the ledger checks at the end that nothing went unrecorded.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
+
+from rich.markup import escape
 
 from .. import __version__
 from ..config import RunConfig
-from ..discover import Discovery, PageSelection, Source
+from ..discover import Discovery, PageSelection, Source, kind_of
 from ..engines.base import Engine, PageRef
+from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
+from ..fileio import check_confined, display, ensure_dir, when_fds_free
 from ..memory import return_free_memory
 from ..model import DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
+from ..writers.paths import DocPaths
 from ..writers.registry import DocumentTarget, enabled_formats
 from ..writers.json_doc import page_json_line
-from ..writers.paths import DocPaths
 from .fallback import FallbackLadder
+from .ledger import MAX_LISTED, Entry, Ledger, stage_error
 from .outputs import assign_doc_paths
-from .page import PageJob
+from .page import PageJob, failed_result
 from .page_unit import PageContext, PageUnit
 from .progress import Progress
-from .report import FileError, RunReport
+from .report import FileError, RunReport, SkippedFile
 from .store import DocStore
 from .stores import MemoryStore, PageStore
 
 MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
 TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+MAX_SKIPPED = 10_000  # skipped files listed in run.json; `skipped_files` is the exact count
+
+
+def _stdout_line(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 @dataclass
 class DocJob:
     source: Source
+    name: str  # the path as shown and recorded (undecodable bytes escaped)
+    entry: Entry
     paths: Optional[DocPaths]
     store: Optional[PageStore]
     info: DocumentInfo
@@ -53,6 +73,7 @@ class DocJob:
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
+    unsaved: dict[int, PageResult] = field(default_factory=dict)  # results whose commit failed (disk full)
     context: Optional[PageContext] = None  # what this document's pages run on
 
 
@@ -69,7 +90,7 @@ class FinishedDocument:
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
-                 emit: Callable[[str], None] = lambda line: print(line, file=sys.stdout, flush=True),
+                 emit: Callable[[str], None] = _stdout_line,
                  on_document: Optional[Callable[[FinishedDocument], None]] = None, in_memory: bool = False):
         self.config = config
         self.engine = engine
@@ -82,6 +103,7 @@ class Pipeline:
         self.pages = PageSelection.parse(config.pages)
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
+        self.ledger = Ledger(config.to_stdout)
         self.ladder = FallbackLadder(config, engine, log=progress.log)
         self.unit = PageUnit(config, prompt, engine, self.ladder)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
@@ -92,21 +114,31 @@ class Pipeline:
         # are drawn for a few pages at a time, however many are in flight.
         self._pixels = asyncio.Semaphore(2)
         self._tasks: set[asyncio.Task] = set()
+        self._in_engine: set[asyncio.Task] = set()  # tasks waiting on an answer: what an interrupt cancels
         self._committed = 0
+        self._stdout_open = True
+        self._aliases: Optional[Path] = None  # links to inputs whose names PyMuPDF cannot take
 
     async def run(self, found: Discovery) -> RunReport:
         started = time.monotonic()
-        self.report.skipped_files = len(found.skipped)
-        self.report.missing_inputs = found.missing
-        for item in found.missing:
-            self.progress.log(f"[red]{item}: no such file, folder or matching glob[/red]")
+        self._note_discovery(found)
         out = Path(self.config.output)
         paths: list[Optional[DocPaths]] = ([None] * len(found.sources) if self.config.to_stdout or self.in_memory
                                            else list(assign_doc_paths(out, found.sources)))
         self.progress.start(len(found.sources))
         try:
             for source, doc_paths in zip(found.sources, paths):
-                await self._schedule_document(source, doc_paths)
+                entry = self.ledger.add(display(source.path))
+                if self.report.interrupted:  # exit promptly: the files not yet opened are recorded as a whole
+                    self.report.documents += 1
+                    self._record_file_failure(entry, f"{entry.source}: not started: run stopped "
+                                                     f"({self.report.stopped_early})", "schedule")
+                    self.progress.doc_done()
+                    continue
+                try:
+                    await self._schedule_document(source, doc_paths, entry)
+                except Exception as exc:  # never the batch: this file fails, the next one starts
+                    self._file_failed(source, entry, stage_error(exc, "schedule", entry.source))
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
         finally:
@@ -114,6 +146,11 @@ class Pipeline:
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
             self.progress.stop()
+            if self._aliases is not None:
+                shutil.rmtree(self._aliases, ignore_errors=True)
+        gaps = self.ledger.gaps()
+        self.report.unaccounted = gaps[:MAX_LISTED] + ([f"... and {len(gaps) - MAX_LISTED} more"]
+                                                       if len(gaps) > MAX_LISTED else [])
         self.report.not_dots_ocr = self.ladder.not_dots_ocr
         self.report.wall_s = round(time.monotonic() - started, 3)
         done = self.report.pages - self.report.pages_reused
@@ -127,49 +164,114 @@ class Pipeline:
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _schedule_document(self, source: Source, paths: Optional[DocPaths]) -> None:
+    def interrupt(self, signal_name: str) -> None:
+        """SIGINT/SIGTERM: start nothing new, end the answers being waited for, keep every committed page."""
+        if self.report.interrupted:
+            return
+        self.report.interrupted = signal_name
+        self._stop(f"interrupted by {signal_name}")
+        for task in list(self._in_engine):
+            task.cancel()
+
+    def _stop(self, reason: str) -> None:
+        if not self.report.stopped_early:
+            self.report.stopped_early = reason
+            if not self.report.interrupted:  # the signal handler has said it in one line already
+                self.progress.log(f"[red]{escape(reason)}; no new pages are started[/red]")
+
+    def _note_discovery(self, found: Discovery) -> None:
+        self.report.skipped_files = len(found.skipped)
+        self.report.skipped = [SkippedFile(path=display(p), reason=why) for p, why in found.skipped[:MAX_SKIPPED]]
+        self.report.missing_inputs = [display(m) for m in found.missing]
+        for item in self.report.missing_inputs:
+            self.progress.log(f"[red]{escape(item)}: no such file, folder or matching glob[/red]")
+        for path, why in found.unreadable:  # inputs that exist and cannot be read: failed as a whole
+            self.report.documents += 1
+            entry = self.ledger.add(display(path))
+            self._record_file_failure(entry, f"{entry.source}: {why}", "open")
+            self._tell(FinishedDocument(source=Source(path=path, kind=kind_of(path) or "pdf", label=path.name),
+                                        info=None, store=None, error=f"{entry.source}: {why}"))
+        if found.skipped:
+            names = ", ".join(f"{s.path} ({s.reason})" for s in self.report.skipped[:5])
+            more = f" and {len(found.skipped) - 5} more (listed in run.json)" if len(found.skipped) > 5 else ""
+            self.progress.log(escape(f"skipped {len(found.skipped)} file(s): {names}{more}"))
+
+    def _openable(self, source: Source) -> Source:
+        """PyMuPDF cannot open a name that is not valid UTF-8: such a file is opened through a link."""
+        try:
+            str(source.path).encode("utf-8")
+            return source
+        except UnicodeEncodeError:
+            if self._aliases is None:  # inside OUT when there is one: nothing is written elsewhere
+                self._aliases = (Path(tempfile.mkdtemp(prefix="dotsparse-names-")) if self.config.to_stdout
+                                 else Path(self.config.output) / ".dotsparse-names")
+                ensure_dir(self._aliases)
+            alias = self._aliases / f"{len(os.listdir(self._aliases))}{source.path.suffix.lower()}"
+            os.symlink(os.path.abspath(source.path), alias)
+            return replace(source, path=alias)
+
+    async def _schedule_document(self, found: Source, paths: Optional[DocPaths], entry: Entry) -> None:
         self.report.documents += 1
         loop = asyncio.get_running_loop()
+        name = entry.source
         try:
-            sha = await loop.run_in_executor(self._work, file_sha256, source.path)
-            opened = await loop.run_in_executor(self._mupdf, OpenSource, source, self.config.password)
-        except (SourceError, OSError) as exc:
-            self._file_failed(source, exc)
+            if paths is not None:  # a link planted in OUT/<doc> fails this file, before anything is written
+                for folder in ("tables", "formulas", "images", "overlay", ".dotsparse/pages"):
+                    check_confined(paths.root / folder, leaf_may_be_file=False)
+            source = self._openable(found)
+            sha = await loop.run_in_executor(self._work, when_fds_free, file_sha256, source.path)
+            opened = await loop.run_in_executor(self._mupdf, when_fds_free, OpenSource, source, self.config.password)
+        except Exception as exc:
+            self._file_failed(found, entry, stage_error(exc, "open", name))
             return
         doc: Optional[DocJob] = None
         try:
             indices = self.pages.indices(opened.page_count)
             if not indices:
                 raise SourceError(f"the document has {opened.page_count} page(s); --pages {self.pages} selects none",
-                                  source=str(source.path), stage="pages")
-            info = DocumentInfo(source=str(source.path), sha256=sha, kind=source.kind, page_count=opened.page_count,
+                                  source=name, stage="pages")
+            info = DocumentInfo(source=name, sha256=sha, kind=source.kind, page_count=opened.page_count,
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
             store = self._store(paths, f"{sha}:{self.key}")
-            doc = DocJob(source=source, paths=paths, store=store, info=info, pages=info.pages_selected,
+            doc = DocJob(source=source, name=name, entry=entry, paths=paths, store=store, info=info,
+                         pages=info.pages_selected, opened=opened,
                          deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None,
-                         opened=opened, context=PageContext(opened, self._mupdf, self._work, self._pixels))
+                         context=PageContext(opened, self._mupdf, self._work, self._pixels))
+            self.ledger.expect(entry, info.pages_selected)
             self.progress.add_pages(len(indices))
-            if store and paths and not self.config.force and store.is_done(self._outputs(info)):
-                for page in store.iter_pages(doc.pages):
-                    self._count(doc, page, reused=True)
-                self.report.documents_reused += 1
-                self.progress.doc_done()
-                self._tell(FinishedDocument(source=source, info=info, store=store, paths=paths))
-                return
+            if store and paths and not self.config.force and store.is_done(self._outputs(info)) \
+                    and paths.json.is_file():
+                if self._reuse(doc):
+                    return
             if store:
                 store.clear_done()
             await self._schedule_pages(doc, indices)
-        except DotsparseError as exc:
-            self._file_failed(source, exc)
-        except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
-            assert doc is not None and doc.store is not None
-            self.progress.log(f"{source.path}: {exc}; redoing")
-            doc.store.clear_done()
-            await self._schedule_pages(doc, indices)
+        except Exception as exc:
+            if doc is None or not any(entry.recorded):  # nothing of it recorded yet: the file fails as a whole
+                self.ledger.expect(entry, None)
+                self._file_failed(found, entry, stage_error(exc, "open", name))
+            else:
+                raise
         finally:
             if doc is None or doc.pending == 0:  # otherwise the document's last page closes it
-                await loop.run_in_executor(self._mupdf, opened.close)
+                await self._close(opened)
+
+    def _reuse(self, doc: DocJob) -> bool:
+        """A document done by an earlier run: count its pages, or False when a page record vanished."""
+        assert doc.store is not None
+        try:  # held without their cells: a reused 2,000-page document costs kilobytes, not its text
+            pages = [p.model_copy(update={"cells": [], "raw_answer": None}) for p in doc.store.iter_pages(doc.pages)]
+        except FileNotFoundError as exc:  # a done marker whose pages vanished: redo the document
+            self.progress.log(f"{doc.name}: {exc}; redoing")
+            return False
+        for page in pages:
+            self._count(doc, page, reused=True)
+        doc.entry.written = True
+        self.report.documents_reused += 1
+        self.progress.doc_done()
+        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
+        return True
 
     async def _schedule_pages(self, doc: DocJob, indices: list[int]) -> None:
         doc.pending = len(indices)
@@ -197,13 +299,23 @@ class Pipeline:
                 job = await self._prepare(doc, ref)
             except Exception as exc:  # a page that cannot render fails alone
                 self._slots.release()
-                err = DotsparseError(f"cannot render ({exc})", source=str(doc.source.path), page=index + 1,
-                                     stage="render")
-                await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=str(err)), None)
+                error = stage_error(exc, "render", doc.name, index + 1)
+                await self._commit(doc, PageResult(page=index + 1, status=PageStatus.FAILED, error=error), None)
                 continue
             task = asyncio.create_task(self._process(doc, job))
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._page_task_done)
+
+    def _page_task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # a bug: the ledger lists the page as missing
+            self.progress.log(f"[red]internal error: {escape(repr(task.exception()))}[/red]")
+
+    async def _close(self, opened: OpenSource) -> None:
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
+        except Exception as exc:  # closing cannot lose a page: log it and go on
+            self.progress.log(f"[red]{escape(stage_error(exc, 'close', display(opened.source.path)))}[/red]")
 
     def _refusal(self, doc: DocJob) -> Optional[str]:
         """Why a page must not start (run stopped, document out of time), or None."""
@@ -228,31 +340,96 @@ class Pipeline:
 
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
-            budget, reason = self._budget(doc)
-            result = await self.unit.produce(job, budget, reason)
-            if result.error and not result.status.usable:
-                self.progress.log(f"[red]{doc.source.path}, page {job.page_no}: {result.error}[/red]")
+            result = await self._answer(doc, job)
+            if result.error and not result.status.usable and not self.report.interrupted:
+                self.progress.log(f"[red]{escape(result.error)}[/red]")
             await self._commit(doc, result, job)
         finally:
             self._slots.release()
 
+    async def _answer(self, doc: DocJob, job: PageJob) -> PageResult:
+        """The engine's answer, parsed (the ladder's work), or a failed page saying why."""
+        task = asyncio.current_task()
+        assert task is not None
+        budget, reason = self._budget(doc)
+        self._in_engine.add(task)
+        try:
+            return await asyncio.wait_for(self.ladder.produce(job), timeout=budget)
+        except asyncio.TimeoutError:
+            error = DotsparseError(reason, page=job.page_no, stage="engine")
+            return failed_result(job, DotsparseError(stage_error(error, "engine", doc.name, job.page_no)))
+        except asyncio.CancelledError:
+            if not self.report.interrupted:
+                raise
+            task.uncancel()
+            return failed_result(job, DotsparseError(f"{doc.name}, page {job.page_no}: not finished: "
+                                                     f"interrupted by {self.report.interrupted}"))
+        except ServerUnavailable as exc:
+            return failed_result(job, DotsparseError(stage_error(exc, "engine", doc.name, job.page_no)),
+                                 PageStatus.SERVER_UNAVAILABLE)
+        except Exception as exc:  # the page fails, never the run
+            error = DotsparseError(stage_error(exc, "engine", doc.name, job.page_no))
+            error.attempts = getattr(exc, "attempts", None)  # type: ignore[attr-defined]
+            return failed_result(job, error)
+        finally:
+            self._in_engine.discard(task)
+
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
-        if doc.paths is not None:
-            result = await self.unit.write_assets(result, job, doc.paths,
-                                                  doc.context if doc.opened is not None else None)
+        try:
+            if doc.paths is not None and result.status.usable:
+                result = await self._write_assets(doc, result, job)
+        except Exception as exc:
+            result = self._commit_failed(doc, result, exc, "assets")
         if doc.store is not None:
-            await loop.run_in_executor(self._work, doc.store.save_page, result)
+            try:
+                await loop.run_in_executor(self._work, doc.store.save_page, result)
+            except Exception as exc:
+                result = self._commit_failed(doc, result, exc, "commit")
+                doc.unsaved[result.page] = result  # still in <doc>.json and run.json; redone by the next run
         if self.config.to_stdout:
-            self.emit(page_json_line(doc.info, result))
+            self._emit(doc, page_json_line(doc.info, result))
         self._count(doc, result, reused=False)
         self._committed += 1
         if self._committed % TRIM_EVERY == 0:
             await loop.run_in_executor(self._work, return_free_memory)
         await self._page_finished(doc)
 
+    async def _write_assets(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> PageResult:
+        assert doc.paths is not None
+        return await self.unit.write_assets(result, job, doc.paths, doc.context if doc.opened is not None else None)
+
+    def _commit_failed(self, doc: DocJob, result: PageResult, exc: BaseException, stage: str) -> PageResult:
+        error = stage_error(exc, stage, doc.name, result.page)
+        if not self._disk_full(exc):
+            self.progress.log(f"[red]{escape(error)}[/red]")
+        if not result.status.usable and result.error:
+            error = f"{result.error}; {error}"
+        return result.model_copy(update={"status": PageStatus.FAILED, "error": error})
+
+    def _disk_full(self, exc: BaseException) -> bool:
+        """Stop the run on the first ENOSPC, saying so once; later ones are only recorded on their pages."""
+        if not (isinstance(exc, OSError) and exc.errno in DISK_FULL):
+            return False
+        self._stop(f"disk full ({exc.strerror} under {display(self.config.output)}): pages done so far are kept; "
+                   "free some space and run the same command again to resume")
+        return True
+
+    def _emit(self, doc: Optional[DocJob], line: str, entry: Optional[Entry] = None) -> None:
+        if not self._stdout_open:
+            return
+        try:
+            self.emit(line)
+        except (BrokenPipeError, ValueError, OSError) as exc:  # `| head`: the reader is gone
+            self._stdout_open = False
+            _silence_stdout()
+            self._stop(f"stdout closed by the reader ({type(exc).__name__})")
+            return
+        (entry or (doc.entry if doc else None)).emitted += 1  # type: ignore[union-attr]
+
     def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:
-        self.report.add_page(str(doc.source.path), result, reused)
+        self.report.add_page(doc.name, result, reused)
+        self.ledger.record(doc.entry, result.page, result.status.value)
         self.progress.page_done(result.status)
         if not result.status.usable:
             doc.failed += 1
@@ -265,39 +442,54 @@ class Pipeline:
         if limit is None or self.report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
             return
         if self.report.failed / finished > limit:
-            self.report.stopped_early = (f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
-                                         f"--max-failed-ratio {limit:g})")
-            self.progress.log(f"[red]{self.report.stopped_early}: no new pages are started[/red]")
+            self._stop(f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
+                       f"--max-failed-ratio {limit:g})")
 
     async def _page_finished(self, doc: DocJob) -> None:
         doc.pending -= 1
-        if doc.pending == 0:
-            if doc.opened is not None:
-                opened, doc.opened = doc.opened, None
-                await asyncio.get_running_loop().run_in_executor(self._mupdf, opened.close)
-            if doc.store is not None and doc.paths is not None:
-                took = await asyncio.get_running_loop().run_in_executor(self._work, self._write_document, doc)
+        if doc.pending:
+            return
+        loop = asyncio.get_running_loop()
+        if doc.opened is not None:
+            opened, doc.opened = doc.opened, None
+            await self._close(opened)
+        if doc.store is not None and doc.paths is not None:
+            try:
+                took = await loop.run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
                 await self._write_optional(doc)
                 if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
-                    await asyncio.get_running_loop().run_in_executor(self._work, doc.store.mark_done,
-                                                                     self._outputs(doc.info))
+                    await loop.run_in_executor(self._work, doc.store.mark_done, self._outputs(doc.info))
+                doc.entry.written = True
+                self.report.documents_written += 1
+            except Exception as exc:
+                error = stage_error(exc, "assembly", doc.name)
+                self.report.failed_files.append(FileError(source=doc.name, error=error))
+                if not self._disk_full(exc):
+                    self.progress.log(f"[red]{escape(error)}[/red]")
+        else:
             self.report.documents_written += 1
-            if doc.failed:
-                self.report.documents_with_failed_pages += 1
-            self.progress.doc_done()
-            self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
+        if doc.failed:
+            self.report.documents_with_failed_pages += 1
+        self.progress.doc_done()
+        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
 
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
-        write_document(self._target(doc), doc.store.iter_pages(doc.pages))
+        write_document(self._target(doc), self._doc_pages(doc))
         return time.monotonic() - started
 
-    def _file_failed(self, source: Source, exc: BaseException) -> None:
-        message = str(exc) if isinstance(exc, DotsparseError) else f"{source.path}: {exc}"
-        self.report.failed_files.append(FileError(source=str(source.path), error=message))
-        self.progress.log(f"[red]{message}[/red]")
+    def _doc_pages(self, doc: DocJob) -> Iterator[PageResult]:
+        assert doc.store is not None
+        for page in doc.pages:
+            if page in doc.unsaved:
+                yield doc.unsaved[page]
+            else:
+                yield from doc.store.iter_pages([page])
+
+    def _file_failed(self, source: Source, entry: Entry, message: str) -> None:
+        self._record_file_failure(entry, message, "open")
         self.progress.doc_done()
         self._tell(FinishedDocument(source=source, info=None, store=None, error=message))
 
@@ -308,16 +500,15 @@ class Pipeline:
 
     async def _write_optional(self, doc: DocJob) -> None:
         """Views (optional formats): each alone, after the document; a failure is logged, nothing is lost."""
-        assert doc.store is not None
-        store, target = doc.store, self._target(doc)
+        target = self._target(doc)
         for fmt in enabled_formats(self.unit.outputs, optional=True):
             started = time.monotonic()
             try:
                 await asyncio.get_running_loop().run_in_executor(
                     self._mupdf if fmt.reads_source else self._work,
-                    lambda: write_document(target, store.iter_pages(doc.pages), [fmt]))
+                    lambda: write_document(target, self._doc_pages(doc), [fmt]))
             except Exception as exc:
-                self.progress.log(f"[red]{doc.source.path}: {fmt.name} not written ({type(exc).__name__}: {exc})[/red]")
+                self.progress.log(f"[red]{escape(f'{doc.name}: {fmt.name} not written ({type(exc).__name__}: {exc})')}[/red]")
             self.report.add_stage(fmt.name, time.monotonic() - started)
 
     def _store(self, paths: Optional[DocPaths], key: str) -> Optional[PageStore]:
@@ -333,3 +524,22 @@ class Pipeline:
     def _tell(self, finished: FinishedDocument) -> None:
         if self.on_document is not None:
             self.on_document(finished)
+
+    def _record_file_failure(self, entry: Entry, message: str, stage: str) -> None:
+        entry.file_error = message
+        self.report.failed_files.append(FileError(source=entry.source, error=message))
+        if not self.report.interrupted:  # after Ctrl-C, one line said it all; run.json has the list
+            self.progress.log(f"[red]{escape(message)}[/red]")
+        if self.config.to_stdout:  # a file that fails as a whole is a line too: nothing vanishes from the stream
+            self._emit(None, json.dumps({"source": entry.source, "status": "failed", "error": message,
+                                         "stage": stage}, ensure_ascii=False), entry)
+
+
+def _silence_stdout() -> None:
+    """After the reader closed the pipe, later writes (and the interpreter's final flush) go nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass

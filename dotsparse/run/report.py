@@ -15,6 +15,11 @@ class FileError(BaseModel):
     error: str
 
 
+class SkippedFile(BaseModel):
+    path: str
+    reason: str
+
+
 class RunReport(BaseModel):
     dotsparse_version: str
     engine: str
@@ -30,6 +35,7 @@ class RunReport(BaseModel):
     failed_files: list[FileError] = Field(default_factory=list)
     failed_pages: list[dict] = Field(default_factory=list)
     skipped_files: int = 0
+    skipped: list[SkippedFile] = Field(default_factory=list)  # every file found and not parsed, with the reason
     missing_inputs: list[str] = Field(default_factory=list)
     retries: int = 0
     fallbacks: dict[str, int] = Field(default_factory=dict)
@@ -39,6 +45,8 @@ class RunReport(BaseModel):
     pages_per_s: float = 0.0
     stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
+    interrupted: Optional[str] = None  # "SIGINT" or "SIGTERM" when the run was stopped by a signal
+    unaccounted: list[str] = Field(default_factory=list)  # what the end-of-run accounting found missing
     # Pages whose content came from the embedded engine rather than the model asked for.
     pages_from_embedded: int = 0
     not_dots_ocr: Optional[str] = None  # what the server answered when it does not answer like dots.ocr
@@ -83,4 +91,5 @@ class RunReport(BaseModel):
 
     @property
     def all_ok(self) -> bool:
-        return self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
+        return (self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
+                and not self.unaccounted and not self.interrupted)

@@ -6,8 +6,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,23 +21,24 @@ from rich.table import Table
 from ..config import Options, RunConfig
 from ..discover import Discovery, PageSelection, discover
 from ..engines.base import Engine
-from ..errors import UsageError
-from ..fileio import atomic_write_text
+from ..errors import EXIT_BY_SIGNAL, UsageError
+from ..fileio import atomic_write_text, confined, display
 from ..model import PageStatus
 from ..prompts import prompt_for
+from .lock import OutputLock
 from .engines import build_engine
 from .pipeline import FinishedDocument, Pipeline
 from .progress import Progress
 from .report import RunReport
 
 
-def find_inputs(config: RunConfig) -> Discovery:
+def find_inputs(config: RunConfig, exclude: Optional[Path] = None) -> Discovery:
     """The sources to parse; a usage error when there are none. Checks --pages and the prompt first."""
     prompt_for(config.mode, config.prompt_file)
     PageSelection.parse(config.pages)  # a bad --pages is a usage error before any engine starts
-    found = discover(config.inputs)
-    if not found.sources:
-        missing = f"; not found: {', '.join(found.missing)}" if found.missing else ""
+    found = discover(config.inputs, exclude=exclude)
+    if not found.sources and not found.unreadable:
+        missing = f"; not found: {', '.join(map(display, found.missing))}" if found.missing else ""
         skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
         raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
     return found
@@ -44,6 +50,7 @@ class Session:
     def __init__(self, options: Options, on_event: Callable[[str], None], engine: Optional[Engine] = None):
         self.options = options
         self.engine = engine or build_engine(options, on_event=on_event)
+        self.pipeline: Optional[Pipeline] = None  # the run in progress (what a signal interrupts)
 
     async def start(self) -> None:
         await self.engine.start()
@@ -53,29 +60,103 @@ class Session:
                   in_memory: bool = False) -> RunReport:
         prompt = prompt_for(config.mode, config.prompt_file)
         pipeline = Pipeline(config, self.engine, prompt, progress, on_document=on_document, in_memory=in_memory)
+        self.pipeline = pipeline
         try:
             return await pipeline.run(found)
         finally:
             await pipeline.ladder.aclose()
+            self.pipeline = None
 
     async def aclose(self) -> None:
         await self.engine.aclose()
 
 
 async def run_session(config: RunConfig, console: Console) -> RunReport:
-    found = find_inputs(config)
-    progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
-    session = Session(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
-    try:
-        await session.start()
-        report = await session.run(config, found, progress)
-    finally:
-        await session.aclose()
-    if not config.to_stdout:
-        atomic_write_text(Path(config.output) / "run.json", report.model_dump_json(indent=2) + "\n")
+    out = None if config.to_stdout else prepare_output(Path(config.output))
+    found = find_inputs(config, exclude=out)
+    with ExitStack() as stack:
+        if out is not None:
+            stack.enter_context(OutputLock(out))
+            stack.enter_context(confined(out))
+        report = await _run(config, found, console)
+        if out is not None:
+            _write_report(out, report, console)
+    if report.stopped_early and config.quiet:  # --quiet hides log lines, never why a run stopped
+        console.print(f"[red]error:[/red] stopped early: {escape(report.stopped_early)}", highlight=False)
+    if report.unaccounted:
+        listed = "\n  ".join(map(escape, report.unaccounted[:20]))
+        more = f"\n  ... and {len(report.unaccounted) - 20} more (run.json lists them)" if len(report.unaccounted) > 20 else ""
+        console.print(f"[red]error:[/red] not everything is accounted for:\n  {listed}{more}", highlight=False,
+                      markup=True)
     if not config.quiet:
         console.print(summary_table(report))
     return report
+
+
+async def _run(config: RunConfig, found: Discovery, console: Console) -> RunReport:
+    progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
+    session = Session(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
+    with _signals_to(lambda name: session.pipeline.interrupt(name) if session.pipeline else _early_signal(name)):
+        try:
+            await session.start()
+            return await session.run(config, found, progress)
+        finally:
+            await session.aclose()
+
+
+def prepare_output(out: Path) -> Path:
+    """OUT exists as a folder we can write, or a usage error says why (exit 2), before any work."""
+    try:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"-o {display(out)}: exists and is not a folder", hint="give a folder, or - for stdout")
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"-o {display(out)}: cannot create the output folder ({exc.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {display(out)}: the output folder is not writable")
+    return out
+
+
+def _write_report(out: Path, report: RunReport, console: Console) -> None:
+    try:
+        atomic_write_text(out / "run.json", report.model_dump_json(indent=2) + "\n")
+    except OSError as exc:  # e.g. a full disk: everything else was committed; say so and fail the run
+        report.unaccounted.append(f"{display(out / 'run.json')}: not written ({exc.strerror or exc})")
+        console.print(f"[red]error:[/red] report: cannot write {display(out / 'run.json')} ({exc.strerror or exc}); "
+                      "the pages committed are kept; run the same command again", highlight=False)
+
+
+def _early_signal(name: str) -> None:
+    raise KeyboardInterrupt(name)
+
+
+@contextmanager
+def _signals_to(handler) -> Iterator[None]:
+    """SIGINT and SIGTERM call `handler(name)` once; a second signal ends the process at once (pages committed stay)."""
+    loop = asyncio.get_running_loop()
+    seen: list[str] = []
+
+    def on_signal(name: str) -> None:
+        if seen:
+            sys.stderr.write(f"\n{name} again: exiting now; committed pages are kept\n")
+            os._exit(EXIT_BY_SIGNAL[name])
+        seen.append(name)
+        sys.stderr.write(f"\n{name}: stopping; pages done so far are kept. Run the same command again to resume\n")
+        loop.call_soon(handler, name)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+            pass
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
 
 
 def summary_table(report: RunReport) -> Table:

@@ -17,7 +17,7 @@ from typing import Iterator, Optional
 
 from pydantic import ValidationError
 
-from ..fileio import atomic_write_text
+from ..fileio import atomic_write_text, check_confined, read_confined_text
 from ..model import PageResult
 
 
@@ -34,7 +34,7 @@ class DocStore:
     def load_page(self, page: int) -> Optional[PageResult]:
         """The committed result of `page` for this key, or None (missing, stale, corrupt)."""
         try:
-            record = json.loads(self.page_path(page).read_text(encoding="utf-8"))
+            record = json.loads(read_confined_text(self.page_path(page)))
             if record.get("key") != self.key:
                 return None
             return PageResult.model_validate(record["result"])
@@ -54,7 +54,7 @@ class DocStore:
 
     def is_done(self, outputs: str = "") -> bool:
         try:
-            record = json.loads((self.state_dir / "done.json").read_text())
+            record = json.loads(read_confined_text(self.state_dir / "done.json"))
             return record.get("key") == self.key and record.get("outputs", "") == outputs
         except (OSError, ValueError, AttributeError):
             return False
@@ -63,4 +63,5 @@ class DocStore:
         atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.key, "outputs": outputs}) + "\n")
 
     def clear_done(self) -> None:
+        check_confined(self.state_dir / "done.json")
         (self.state_dir / "done.json").unlink(missing_ok=True)

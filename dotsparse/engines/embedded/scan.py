@@ -30,7 +30,8 @@ class ScannedPage:
 
 
 def _render(page: pymupdf.Page, dpi: float) -> np.ndarray:
-    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csRGB, alpha=False)
+    # A zoom matrix, not dpi=: PyMuPDF stores dpi= as the pixmap's integer resolution and raises on a float.
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(dpi / 72, dpi / 72), colorspace=pymupdf.csRGB, alpha=False)
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
 
 
