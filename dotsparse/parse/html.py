@@ -46,10 +46,18 @@ def clean_table_html(html: str) -> tuple[str, bool]:
     safe = nh3.clean(rebuilt, tags=TABLE_TAGS, attributes=TABLE_ATTRS, url_schemes=set(),
                      strip_comments=True, link_rel=None)
     safe = re.sub(r"\s*\n\s*", " ", safe).strip()
-    if safe and not safe.startswith("<"):  # text the parser moved out of the table: still an HTML block
-        lead = re.match(r"[^<]*", safe).group(0)  # type: ignore[union-attr]
-        safe = f"<p>{lead.strip()}</p>{safe[len(lead):]}"
+    if safe and not _one_table(safe):
+        # Text or inline tags beside the table: a line starting `<span>` is no HTML block, and Python-Markdown
+        # reads Markdown after `</table>` on its line. Inside one `<div>`, every renderer leaves it all as HTML.
+        safe = f"<div>{safe}</div>"
     return safe, _squash(safe) != _squash(source)
+
+
+def _one_table(safe: str) -> bool:
+    if not (safe.startswith("<table") and safe.endswith("</table>")):
+        return False
+    fragments = lxml.html.fragments_fromstring(safe)
+    return len(fragments) == 1 and not isinstance(fragments[0], str) and fragments[0].tag == "table"
 
 
 def _squash(html: str) -> str:

@@ -18,7 +18,7 @@ from ..model import Repair
 from ..repetition import find_repetition, trim_repetition
 
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines inside strings are common
-_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?|\n?\s*```\s*$")
+_FENCE_OPEN = re.compile(r"\s*```[a-zA-Z]*\s*\n?")
 _BAD_ESCAPE = re.compile(r'(?<!\\)((?:\\\\)*)\\(?![\\"/bfnrtu])')
 # Where the next element starts: used to resynchronise after an element that never closes.
 _ELEMENT_START = re.compile(r'\{\s*"(?:bbox|category|text)"\s*:')
@@ -43,7 +43,7 @@ def recover_elements(answer: str) -> Recovered:
         out.parsed = False
         out.note("empty_answer")
         return out
-    stripped = _FENCE.sub("", text)
+    stripped = _strip_fence(text)
     if stripped != text:
         out.note("code_fence_removed")
         text = stripped.strip()
@@ -58,6 +58,16 @@ def recover_elements(answer: str) -> Recovered:
     _drop_duplicates(out)
     _trim_element_loop(out)
     return out
+
+
+def _strip_fence(text: str) -> str:
+    """The answer without a Markdown code fence around it. No regex over the whole text: one that may
+    start anywhere rescans every run of whitespace, quadratic on an answer that loops on newlines."""
+    m = _FENCE_OPEN.match(text)
+    if m:
+        text = text[m.end():]
+    tail = text.rstrip()
+    return tail[:-3].rstrip() if tail.endswith("```") else text
 
 
 def _try_whole(text: str) -> list[dict] | None:
@@ -134,8 +144,9 @@ def _decode_one(text: str, pos: int, out: Recovered) -> int:
 
 
 def _decode_with_fixes(text: str, pos: int, out: Recovered) -> tuple[object, int]:
-    end = _object_end(text, pos)
     nxt = _ELEMENT_START.search(text, pos + 1)
+    # Scanning stops where the next element starts: a run of elements missing their `}` stays linear.
+    end = _object_end(text, pos, nxt.start() + 1 if nxt is not None else len(text))
     if nxt is not None and nxt.start() < end:
         # The element never closed before the next one starts (a missing `}` or `"`): it costs only itself.
         return _recover_fragment(text[pos:nxt.start()].rstrip().rstrip(","), pos, out, truncated=False), nxt.start()
@@ -171,12 +182,13 @@ def _recover_fragment(fragment: str, pos: int, out: Recovered, truncated: bool) 
     return None
 
 
-def _object_end(text: str, pos: int) -> int:
-    """Index just past the `}` that closes the object at `pos`, honouring strings; len(text) if none."""
+def _object_end(text: str, pos: int, stop: int) -> int:
+    """Index just past the `}` that closes the object at `pos`, honouring strings; len(text) if none
+    closes before `stop`."""
     depth = 0
     in_str = False
     i = pos
-    while i < len(text):
+    while i < stop:
         ch = text[i]
         if in_str:
             if ch == "\\":

@@ -15,6 +15,7 @@ as markup except what we emit ourselves:
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 
@@ -26,9 +27,11 @@ _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 _INDENT = re.compile(r"^[ \t]+")
 _SPECIAL = re.compile(r"[\\`<~\]{]")
 _PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_CODE_ESCAPES = set("\\`*_[]!")  # Markdown would act on these inside our inline <code>
+_CODE_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]!"})  # Markdown would act on these in our <code>
 # Python-Markdown's attr_list (in "extra") turns `{: onclick=...}` into attributes: never let it start.
-_ATTR_LIST = re.compile(r"\{[ \t]*:|\{[^}\n]*=")
+_ATTR_LIST_COLON = re.compile(r"\{[ \t]*:")
+_TICKS = re.compile(r"`+")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 
 
 def safe_markdown(text: str) -> str:
@@ -43,7 +46,14 @@ def safe_markdown(text: str) -> str:
             prose.append(lines[i])
             i += 1
             continue
-        body, i = _fence_body(lines, i + 1, opened)
+        body, end = _fence_body(lines, i + 1, opened)
+        if not body and end == len(lines):
+            # An unclosed fence with nothing in it ("~~~ see below ~~~" as the last line): renderers would
+            # show nothing at all, not even its info string. It is prose; its tildes and backticks get escaped.
+            prose.append(lines[i])
+            i += 1
+            continue
+        i = end
         out.append(_prose("\n".join(prose)) if prose else "")
         if body:
             out.append("<pre><code>" + "".join(html.escape(line, quote=False) + "\n" for line in body)
@@ -92,6 +102,7 @@ def _cap_indent(line: str) -> str:
 def _inline(text: str) -> str:
     out: list[str] = []
     open_tags: list[str] = []
+    ahead = _Ahead(text)
     i, n = 0, len(text)
     while i < n:
         special = _SPECIAL.search(text, i)  # ordinary text is copied in one piece
@@ -106,7 +117,7 @@ def _inline(text: str) -> str:
             out.append("&lt;" if nxt == "<" else "\\" + nxt)
             i += 2
         elif ch == "`":
-            i = _code_span(text, i, out)
+            i = _code_span(text, i, out, ahead)
         elif ch == "~" and text.startswith("~~~", i):  # a fence in a list item or quote: never opened
             out.append("\\~")
             i += 1
@@ -118,7 +129,7 @@ def _inline(text: str) -> str:
             else:
                 out.append("&lt;")
                 i += 1
-        elif ch == "{" and _ATTR_LIST.match(text, i):
+        elif ch == "{" and (_ATTR_LIST_COLON.match(text, i) or ahead.attr_list_at(i)):
             out.append("&#123;")
             i += 1
         elif ch == "]" and i + 1 < n and text[i + 1] in "(:":
@@ -131,25 +142,60 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
-def _code_span(text: str, i: int, out: list[str]) -> int:
+class _Ahead:
+    """What lies ahead of a position, found in time linear in the text overall: a 1M-character answer
+    full of backticks or braces must not make every one of them rescan the rest of the text."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._next: dict[str, int] = {}
+        self._runs: dict[int, list[int]] | None = None
+
+    def find(self, ch: str, i: int) -> int:
+        """Position of the next `ch` at or after `i`, or len(text)."""
+        p = self._next.get(ch)
+        if p is None or p < i:
+            p = self.text.find(ch, i)
+            p = len(self.text) if p < 0 else p
+            self._next[ch] = p
+        return p
+
+    def attr_list_at(self, i: int) -> bool:
+        """Whether Python-Markdown's attr_list could read the `{` at `i` as attributes: `{...=` before any `}`
+        or newline; or a `{...}` right after emphasis (`*b*{.c}`) or ending its line (`# H {#id}`, a last
+        line `{.x}`), where `#id`, `.class` and bare names become attributes too."""
+        close, newline = self.find("}", i), self.find("\n", i)
+        if self.find("=", i) < min(close, newline):
+            return True
+        if close > newline:
+            return False
+        return (i > 0 and self.text[i - 1] in "*_") or _LINE_END.match(self.text, close + 1) is not None
+
+    def closing_run(self, i: int, run: int) -> int:
+        """Start of the next backtick run of exactly `run` after `i` (CommonMark's code span closer), or -1."""
+        if self._runs is None:
+            self._runs = {}
+            for m in _TICKS.finditer(self.text):
+                self._runs.setdefault(m.end() - m.start(), []).append(m.start())
+        starts = self._runs.get(run, [])
+        k = bisect.bisect_right(starts, i)
+        return starts[k] if k < len(starts) else -1
+
+
+def _code_span(text: str, i: int, out: list[str], ahead: _Ahead) -> int:
     """A CommonMark code span (a backtick run closed by a run of the same length) becomes our <code>."""
-    run = len(text) - i - len(text[i:].lstrip("`"))
-    j = i + run
-    while True:
-        k = text.find("`" * run, j)
-        if k < 0:
-            out.append("\\`" * run)
-            return i + run
-        end = k + run
-        if (end < len(text) and text[end] == "`") or text[k - 1] == "`":
-            j = k + len(text[k:]) - len(text[k:].lstrip("`"))  # a longer run: not our closer
-            continue
-        content = text[i + run:k].replace("\n", " ")
-        if content.startswith(" ") and content.endswith(" ") and content.strip():
-            content = content[1:-1]
-        escaped = html.escape(content, quote=False)
-        out.append("<code>" + "".join("\\" + c if c in _CODE_ESCAPES else c for c in escaped) + "</code>")
-        return end
+    run = _TICKS.match(text, i).end() - i  # type: ignore[union-attr]
+    k = ahead.closing_run(i, run)
+    if k < 0:
+        out.append("\\`" * run)
+        return i + run
+    end = k + run
+    content = text[i + run:k].replace("\n", " ")
+    if content.startswith(" ") and content.endswith(" ") and content.strip():
+        content = content[1:-1]
+    escaped = html.escape(content, quote=False)
+    out.append("<code>" + escaped.translate(_CODE_ESCAPES) + "</code>")
+    return end
 
 
 def _tag(m: re.Match, open_tags: list[str]) -> str:

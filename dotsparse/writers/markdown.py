@@ -16,7 +16,13 @@ _BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
 _LINK_OR_DEFINITION = re.compile(r"\](?=[(:])")
 # A line starting like a Markdown block (fence, heading, list, quote, rule, link definition) would end the
 # math paragraph; `{}` in front is nothing to LaTeX and makes it a plain continuation line.
-_BLOCK_START = re.compile(r"^([ \t]*)(?=[`~#>*+=|\[-]|\d+[.)])", re.MULTILINE)
+# `{` too: a last line `{onclick=...}` is an attribute list to Python-Markdown's attr_list ("extra").
+_BLOCK_START = re.compile(r"^([ \t]*)(?=[`~#>*+=|\[{-]|\d+[.)])", re.MULTILINE)
+# attr_list also reads `{...=...}` right after emphasis (`*b*{onclick=x}`, `_b_{style=...}`): a space
+# before such a `{` is nothing to LaTeX (`\sum_ {i=1}`) and ends the attribute list's chance.
+_AFTER_EMPHASIS = re.compile(r"[*_]\{")
+_GROUP_STOP = re.compile(r"[}\n=]")
+_ID_OR_CLASS = re.compile(r":|[ \t]*[#.]")  # `{: ...}`, `{#id}`, `{.class}`; bare names are inert (name="name")
 _ENTITY_LIKE = re.compile(r"&(?=#?[a-zA-Z0-9]+;)")
 
 # Modes whose cells have boxes but no text: their Markdown lists the blocks instead.
@@ -47,7 +53,23 @@ def latex_for_markdown(latex: str) -> str:
     latex = _ENTITY_LIKE.sub("&{}", latex.replace("<", "\\lt "))
     latex = _BLANK_LINES.sub("", latex.replace("\r\n", "\n").replace("\r", "\n"))
     latex = _LINK_OR_DEFINITION.sub("]{}", latex)
-    return _BLOCK_START.sub(r"\1{}", latex)
+    return _BLOCK_START.sub(r"\1{}", _space_attribute_groups(latex))
+
+
+def _space_attribute_groups(latex: str) -> str:
+    """` {` for each `{` after `*`/`_` whose group sets a value, an id or a class (linear:
+    the next stop character is looked up once per stretch, not once per brace)."""
+    out: list[str] = []
+    last, stop, stop_ch = 0, -1, ""
+    for m in _AFTER_EMPHASIS.finditer(latex):
+        brace = m.end() - 1
+        if stop < brace:
+            found = _GROUP_STOP.search(latex, brace + 1)
+            stop, stop_ch = (found.start(), found.group()) if found else (len(latex), "")
+        if stop_ch == "=" or (stop_ch == "}" and _ID_OR_CLASS.match(latex, brace + 1)):
+            out.append(latex[last:brace] + " ")
+            last = brace
+    return "".join(out) + latex[last:]
 
 
 def comment(text: str) -> str:

@@ -64,6 +64,13 @@ LATEX = [
     "$x$, $y$ <img src=x onerror=__pwned('two-formulas')>",
 ]
 
+# Text or inline tags beside a table: Python-Markdown read Markdown after `</table>`, and a line starting
+# `<span>` was no HTML block at all.
+TABLE_BESIDE = [
+    f"<span>s</span><table><tr><td>[x](javascript:__pwned('span-table-link')) ![i]({EVIL}/span-table.png)</td></tr></table>",
+    f"<table><tr><td>a</td></tr></table>[x](javascript:__pwned('after-table-link')) ![i]({EVIL}/after-table.png)",
+]
+
 
 def _el(category: str, text: str | None, i: int) -> dict:
     el = {"bbox": [20, 20 + 30 * (i % 20), 400, 45 + 30 * (i % 20)], "category": category}
@@ -82,6 +89,7 @@ def hostile_answers() -> list[str]:
         answers.append(json.dumps([_el("Text", m, 0), _el("List-item", f"- {m}", 1), _el("Section-header", m, 2)]))
     for i, t in enumerate(LATEX):
         answers.append(json.dumps([_el("Formula", t, 0), _el("Text", f"inline ${t}$ math", 1)]))
+    answers.append(json.dumps([_el("Table", t, i) for i, t in enumerate(TABLE_BESIDE)]))
     # Broken answers: the damage must not open a hole either.
     answers.append("[" + json.dumps(_el("Text", PAYLOADS[1], 0))[:-1] + ", " + json.dumps(_el("Text", PAYLOADS[0], 1)) + "]")
     answers.append(json.dumps([_el("Table", "<table><tr><td>" + PAYLOADS[2] + "<td></td>" * 300, 0)])[:2000])

@@ -61,7 +61,7 @@ def test_formats_tables_sanitized_formulas_undelimited():
               RawBlock(bbox=[0, 0, 10, 10], category="Formula", text="x", format=CellFormat.TEXT)]
     cells, repairs = build_cells(blocks, GEOM)
     assert cells[0].format is CellFormat.HTML and cells[0].text == \
-        "<p>&lt;script&gt;x&lt;/script&gt;</p><table><tbody><tr><td>1</td></tr></tbody></table>"
+        "<div>&lt;script&gt;x&lt;/script&gt;<table><tbody><tr><td>1</td></tr></tbody></table></div>"
     assert cells[1].format is CellFormat.LATEX and cells[1].text == "\\frac{1}{2}"
     assert cells[2].format is CellFormat.TEXT
     assert {"table_html_repaired", "latex_escape_restored"} <= {r.kind for r in repairs}

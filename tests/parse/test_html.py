@@ -1,4 +1,7 @@
 import lxml.html
+import markdown
+import pytest
+from markdown_it import MarkdownIt
 
 from dotsparse.parse.html import TABLE_ATTRS, TABLE_TAGS, clean_table_html, is_table_html
 
@@ -39,3 +42,21 @@ def test_table_html_is_one_line_so_markdown_never_reads_inside_it():
 def test_rows_without_a_table_element_are_wrapped_and_plain_tables_are_not_html():
     assert clean_table_html("<tr><td>a</td></tr>")[0] == "<table><tbody><tr><td>a</td></tr></tbody></table>"
     assert is_table_html("<TABLE><tr>") and not is_table_html("a | b\n--|--\n1 | 2")
+
+
+@pytest.mark.parametrize("answer", [
+    "<table><tr><td>a</td></tr></table>[x](javascript:alert(1)) ![i](http://e/x.png)",
+    "<span>s</span><table><tr><td>[x](javascript:alert(1)) ![i](http://e/x.png)</td></tr></table>",
+    "<b>b</b><table><tr><td>[x](javascript:alert(1))</td></tr></table>",
+    "<br><table><tr><td>[x](javascript:alert(1))</td></tr></table>",
+    "<td>a</td><span>[x](javascript:alert(1))</span>",
+    "<p></p>[x](javascript:alert(1))<table><tr><td>a</td></tr></table>",
+])
+def test_text_beside_the_table_is_inside_one_html_block_in_every_renderer(answer):
+    # Python-Markdown reads Markdown after `</table>` on the same line, and a line starting with an
+    # inline tag (`<span>`, `<b>`) is no HTML block anywhere: the table must be one block element.
+    safe, _ = clean_table_html(answer)
+    for rendered in (MarkdownIt().render(safe), markdown.markdown(safe), markdown.markdown(safe, extensions=["extra"])):
+        tree = lxml.html.fragment_fromstring(rendered, create_parent="div")
+        assert not [el for el in tree.iter() if el.tag in ("a", "img")], rendered
+        assert "javascript:alert(1)" in rendered

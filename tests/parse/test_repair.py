@@ -1,4 +1,7 @@
 import json
+import time
+
+import pytest
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -160,3 +163,16 @@ def test_a_different_element_cut_after_a_loop_is_kept():
     answer = json.dumps(loop + [{"bbox": [1, 2, 3, 4], "category": "Caption", "text": "Figure 1: the end"}])
     rec = recover_elements(answer[: answer.rindex("the end")])
     assert [e["category"] for e in rec.elements] == ["Text", "Caption"]
+
+
+@pytest.mark.parametrize("answer", [
+    '[{"bbox": [1, 2, 3, 4], "category": "Text", "text": "' + "a" * 1_000_000,  # one letter looping to the limit
+    '[{"bbox": [1, 2, 3, 4], "category": "Text", "text": "a"}' + "\n" * 200_000 + " x",  # newlines forever
+    "[" + ", ".join('{"bbox": [1, %d, 3, 400], "category": "Text", "text": "w%d"' % (i, i) for i in range(2000)) + "]",
+])
+def test_a_huge_or_broken_answer_is_recovered_in_linear_time(answer):
+    # Each of these was quadratic or worse: every period of the loop walked a million characters in Python,
+    # the fence regex rescanned every whitespace run, and each element missing its `}` scanned to the end.
+    started = time.perf_counter()
+    found = recover_elements(answer)
+    assert time.perf_counter() - started < 5 and found.elements

@@ -1,6 +1,7 @@
 """Markdown cell text made safe by construction: nothing is markup except what we emit, nothing is lost."""
 
 import re
+import time
 
 import lxml.html
 import markdown
@@ -50,6 +51,7 @@ def test_allowed_formatting_tags_stay_attribute_less_and_balanced():
     "<!-- x --><script>alert(1)</script>",
     "\\<script>alert(1)\\</script>",
     "# H {: onclick=alert(1) }\n\na *b*{onmouseover=alert(1)}",
+    "# H {#alert(1) .x}\n\na *b*{.alert(1)}\n\nalert(1)\n{#x}",  # attr_list ids, classes, bare names
 ])
 def test_no_raw_html_and_no_link_survives_in_either_renderer(text):
     for rendered in both(text):
@@ -93,3 +95,23 @@ def test_whatever_the_text_no_renderer_finds_markup_we_did_not_allow(text):
             if el.tag in ("td", "th") and re.fullmatch(r"text-align: (left|right|center);", attrs.get("style", "")):
                 attrs.pop("style")
             assert set(attrs) <= ({"start"} if el.tag == "ol" else set()), (text, rendered)
+
+
+@pytest.mark.parametrize("unit", ["{a=", "`a` ", "a`` `"])
+def test_a_huge_answer_is_made_safe_in_linear_time(unit):
+    # Every `{` used to rescan its line for `=`, every backtick copied the rest of the text: 300k
+    # characters of "{a=" took minutes. Linear, it takes a fraction of a second even on a loaded machine.
+    text = unit * (300_000 // len(unit))
+    started = time.perf_counter()
+    safe_markdown(text)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize("text", ["~~~ not a fence ~~~ and ~~double~~", "a\n``` see below", "~~~~ tildes"])
+def test_an_empty_unclosed_fence_line_is_kept_as_text(text):
+    # It opened a fence with no body, so renderers showed nothing; the cell's JSON text was empty too.
+    words = set(re.findall(r"\w+", text))
+    for rendered in both(text):
+        seen = lxml.html.fragment_fromstring(rendered or "<p></p>", create_parent="div").text_content()
+        assert words <= set(re.findall(r"\w+", seen)), rendered
+        assert "~~~" in seen or "```" in seen

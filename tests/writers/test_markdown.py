@@ -70,6 +70,16 @@ def test_formula_latex_cannot_become_html_or_a_link():
         assert "<script" not in rendered and "<img" not in rendered and "<a " not in rendered
 
 
+def test_formula_latex_gets_no_attributes_from_python_markdown_extra():
+    # attr_list reads `{...=...}` after emphasis and a last line `{...}`: onclick and style=url() came through.
+    for hostile in ("a *b*{onclick=alert(1)} c", "_a_{style=background:url(http://e/x)}",
+                    "$x$\n{onclick=alert(1)}"):
+        rendered = markdown.markdown(cell_markdown(formula(hostile)), extensions=["extra"])
+        assert "alert(1)" in rendered or "http://e/x" in rendered
+        assert "onclick=" not in rendered.replace("{onclick=", "") and "style=" not in rendered.replace("{style=", "")
+    assert cell_markdown(formula("\\sum_{i=1}^{n} x_{i}")) == "$$\n\\sum_ {i=1}^{n} x_{i}\n$$"
+
+
 def test_formula_with_its_own_delimiters_is_not_wrapped_again():
     assert cell_markdown(formula("$x$, $y$")) == "$x$, $y$"
     assert cell_markdown(formula("x^2")) == "$$\nx^2\n$$"
