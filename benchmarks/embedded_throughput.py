@@ -1,121 +1,236 @@
-"""Embedded engine vs pymupdf4llm.to_markdown on generated papers: speed and accuracy against truth.
+"""Embedded engine vs pymupdf4llm on a folder of real PDFs: speed, CPU, memory, and text quality.
 
-Run: python benchmarks/embedded_throughput.py [n_docs]. Prints numbers, asserts nothing.
+Run:  python benchmarks/embedded_throughput.py FOLDER [--repeat N] [--scans N]
+
+FOLDER's top-level PDFs are the born-digital set, read in place. Each tool runs in its own process,
+in turns, `--repeat` times in one run; wall time, CPU seconds (the process and all its workers, from
+getrusage) and peak memory (the sum over the process tree, sampled: RSS and PSS, PSS counting pages
+shared between workers once) are taken per run, the median reported. pymupdf4llm runs in layout mode
+(the same layout model), once per file in one process and through its batch converter with one
+worker per core; the faster is the baseline. Text is scored against FOLDER/docling_output/<name>.md
+where it exists (docling's own output, not ground truth). Scans: `--scans` real pages rendered to
+200-dpi images and parsed with OCR; accuracy against the page's own text layer. Asserts nothing.
 """
 
 from __future__ import annotations
 
-import html
+import argparse
+import json
 import os
-import re
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dotsparse import layout_gate  # noqa: E402
-from dotsparse.engines.embedded import EmbeddedEngine  # noqa: E402
-from tests.engines import embedded_docs as docs  # noqa: E402
-from tests.engines.embedded_run import markdown, request, run  # noqa: E402
+from docling_scoring import char_accuracy, order_score, token_f1  # noqa: E402
 
-PAGES = 3
+TOOLS = ("pymupdf4llm", "pymupdf4llm-batch", "embedded")
 
 
-_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")  # HTML table markup: <td colspan="2"> is syntax, not page text
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")  # Markdown image/link: keep the label, drop the target
+# --- child side: one tool over the files, Markdown per file into an output folder -----------------
+
+def _child(tool: str, out: Path, files: list[str], ocr: str) -> None:
+    pages = 0
+    if tool.startswith("pymupdf4llm"):
+        import pymupdf4llm
+
+        from pymupdf4llm.batch_converter import _default_options
+
+        pymupdf4llm.use_layout(True)
+        # Its defaults, with OCR as ours: off on the born-digital set, on for scans.
+        options = dict(_default_options("md"), use_ocr=ocr != "never")
+        if tool == "pymupdf4llm-batch":
+            results = pymupdf4llm.convert_batch(files, workers=os.cpu_count() or 1, options=options,
+                                                out_dir=str(out / "batch"))
+            texts = {r.input: (r.output if r.success else "") for r in results}
+            outputs = [(f, texts.get(str(Path(f).resolve()), "") or "") for f in files]
+        else:
+            outputs = [(f, pymupdf4llm.to_markdown(f, **options)) for f in files]
+        import pymupdf
+
+        pages = sum(pymupdf.open(f).page_count for f in files)
+    else:
+        outputs, pages = _embedded(files, ocr)
+    for f, text in outputs:
+        (out / (Path(f).stem + ".md")).write_text(text or "", encoding="utf-8")
+    print(json.dumps({"pages": pages}))
 
 
-def visible_text(markup: str) -> str:
-    """What a reader sees of Markdown/HTML output; applied alike to every tool scored."""
-    return html.unescape(_TAG.sub(" ", _LINK.sub(r"\1", markup)))
-
-
-def tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", visible_text(text).lower())
-
-
-def token_f1(truth: str, got: str) -> float:
-    t, g = Counter(tokens(truth)), Counter(tokens(got))
-    common = sum((t & g).values())
-    if not common:
-        return 0.0
-    p, r = common / sum(g.values()), common / sum(t.values())
-    return 2 * p * r / (p + r)
-
-
-def order_score(truth: list[str], got: str) -> float:
-    """Share of consecutive truth blocks that appear in the same order in the output."""
-    flat = " ".join(tokens(got))
-    pos = [flat.find(" ".join(tokens(b))[:60]) for b in truth]
-    pairs = [(a, b) for a, b in zip(pos, pos[1:]) if a >= 0 and b >= 0]
-    return sum(a < b for a, b in pairs) / max(1, len(truth) - 1)
-
-
-def leakage(furniture: list[str], got: str) -> float:
-    flat = " ".join(tokens(got))
-    return sum(" ".join(tokens(f)) in flat for f in furniture) / max(1, len(furniture))
-
-
-def score(name: str, truths: list, outputs: list[str]) -> None:
-    f1 = sum(token_f1(" ".join(t.body + t.table_cells), o) for t, o in zip(truths, outputs)) / len(truths)
-    order = sum(order_score(t.body, o) for t, o in zip(truths, outputs)) / len(truths)
-    leak = sum(leakage(t.furniture, o) for t, o in zip(truths, outputs)) / len(truths)
-    print(f"  {name:<28} token F1 {f1:.3f}   reading order {order:.3f}   header/footer leakage {leak:.3f}")
-
-
-def pymupdf4llm_pages(paths: list[Path]) -> tuple[list[str], float]:
-    import pymupdf4llm
-
-    # dotsparse keeps the layout model out of its main process, so `import pymupdf` set pymupdf4llm to
-    # its legacy mode, which ignores header=False/footer=False. Compare against its layout mode.
-    layout_gate.load()
-    pymupdf4llm.use_layout(True)
-
-    start = time.perf_counter()
-    out = []
-    for p in paths:
-        chunks = pymupdf4llm.to_markdown(str(p), page_chunks=True, header=False, footer=False, show_progress=False)
-        out += [c["text"] for c in chunks]
-    return out, time.perf_counter() - start
-
-
-def engine_pages(paths: list[Path], workers: int) -> tuple[list[str], float]:
-    engine = EmbeddedEngine(workers=workers, ocr="never")
-    run(engine, [request(paths[0], 0)] * workers * 2)  # start every worker: process start-up is not page throughput
-    reqs = [request(p, i) for p in paths for i in range(PAGES)]
-    start = time.perf_counter()
-    answers = run(engine, reqs)
-    elapsed = time.perf_counter() - start
+def _embedded(files: list[str], ocr: str) -> tuple[list[tuple[str, str]], int]:
     import asyncio
 
+    from dotsparse.engines.embedded import EmbeddedEngine
+    from tests.engines.embedded_run import markdown, request, run
+
+    engine = EmbeddedEngine(ocr=ocr)
+    reqs = []
+    for f in files:
+        import pymupdf
+
+        with pymupdf.open(f) as doc:
+            n = doc.page_count
+        reqs += [(f, request(Path(f), i)) for i in range(n)]
+    answers = run(engine, [r for _, r in reqs])
     asyncio.run(engine.aclose())
-    return [markdown(a) if not isinstance(a, Exception) else "" for a in answers], elapsed
+    by_file: dict[str, list[str]] = {f: [] for f in files}
+    for (f, _), a in zip(reqs, answers):
+        by_file[f].append("" if isinstance(a, Exception) else markdown(a))
+    return [(f, "\n\n".join(by_file[f])) for f in files], len(reqs)
 
 
-def main(n_docs: int = 20) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        paths, truths = [], []
-        for i in range(n_docs):
-            path = Path(tmp) / f"paper{i:02d}.pdf"
-            truths += docs.paper(path, pages=PAGES, columns=2 + i % 2, seed=i)
-            paths.append(path)
-        n = len(truths)
-        ref, t_ref = pymupdf4llm_pages(paths)
-        one, t_one = engine_pages(paths, workers=1)
-        cores = os.cpu_count() or 1
-        many, t_many = engine_pages(paths, workers=cores)
-    print(f"{n_docs} generated papers, {n} pages (2 and 3 columns, tables, formulas, figures, headers/footers)")
-    print(f"  pymupdf4llm.to_markdown, 1 process : {n / t_ref:6.2f} pages/s")
-    print(f"  embedded, workers=1                : {n / t_one:6.2f} pages/s")
-    print(f"  embedded, workers={cores} (folder)       : {n / t_many:6.2f} pages/s")
-    print(f"  ratio embedded-on-folder / pymupdf4llm single process: {t_ref / t_many:.2f}x (target >= 1.8x)")
-    print("accuracy against the generated truth (body only; furniture should be absent):")
-    score("pymupdf4llm.to_markdown", truths, ref)
-    score("embedded", truths, many)
+# --- parent side ----------------------------------------------------------------------------------
+
+def _tree_memory(pid: int) -> tuple[int, int]:
+    import psutil
+
+    rss = pss = 0
+    try:
+        root = psutil.Process(pid)
+        for p in [root] + root.children(recursive=True):
+            try:
+                info = p.memory_full_info()
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)
+            except psutil.Error:
+                pass
+    except psutil.Error:
+        pass
+    return rss, pss
+
+
+def measure(tool: str, files: list[str], out: Path, ocr: str = "never") -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, __file__, "--child", tool, "--ocr", ocr, "--out", str(out), *files],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    peak = [0, 0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            rss, pss = _tree_memory(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = proc.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    pages = json.loads(stdout.strip().splitlines()[-1])["pages"] if proc.returncode == 0 else 0
+    return {"wall": wall, "cpu": cpu, "rss": peak[0], "pss": peak[1], "pages": pages}
+
+
+def quality(folder: Path, out: Path, files: list[str]) -> tuple[float, float, int]:
+    f1s, orders = [], []
+    for f in files:
+        ref = folder / "docling_output" / (Path(f).stem + ".md")
+        if ref.exists():
+            truth = ref.read_text(encoding="utf-8")
+            got = (out / (Path(f).stem + ".md")).read_text(encoding="utf-8")
+            f1s.append(token_f1(truth, got))
+            orders.append(order_score(truth, got))
+    return statistics.mean(f1s or [0]), statistics.mean(orders or [0]), len(f1s)
+
+
+def born_digital(folder: Path) -> list[str]:
+    import pymupdf
+
+    files = []
+    for p in sorted(folder.glob("*.pdf")):
+        try:
+            with pymupdf.open(p) as doc:
+                if not doc.needs_pass and doc.page_count:
+                    files.append(str(p))
+        except Exception:
+            continue
+    return files
+
+
+def make_scans(files: list[str], tmp: Path, n: int) -> tuple[list[str], dict[str, str]]:
+    """The first `n` text-bearing pages rendered at 200 dpi into image-only PDFs; truth = their text layer."""
+    import pymupdf
+
+    scans, truth = [], {}
+    for f in files:
+        with pymupdf.open(f) as doc:
+            page = doc[0]
+            text = page.get_text()
+            if len(text.strip()) < 200 or len(scans) >= n:
+                continue
+            pix = page.get_pixmap(matrix=pymupdf.Matrix(200 / 72, 200 / 72), colorspace=pymupdf.csGRAY)
+            out = pymupdf.open()
+            sp = out.new_page(width=page.rect.width, height=page.rect.height)
+            sp.insert_image(sp.rect, stream=pix.tobytes("png"))
+            path = tmp / f"scan_{Path(f).stem}.pdf"
+            out.save(path)
+            scans.append(str(path))
+            truth[path.stem] = text
+    return scans, truth
+
+
+def _fmt(name: str, runs: list[dict]) -> dict:
+    med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "rss", "pss")}
+    pages = runs[0]["pages"] or 1
+    return {"name": name, "pages": pages, "pages_s": pages / med["wall"], "cpu_page": med["cpu"] / pages,
+            "rss_mb": med["rss"] / 2**20, "pss_mb": med["pss"] / 2**20,
+            "walls": [round(r["wall"], 2) for r in runs]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--scans", type=int, default=4)
+    ap.add_argument("--child")
+    ap.add_argument("--ocr", default="never")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("files", nargs="*")
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child, args.out, [str(args.folder)] + args.files, args.ocr)
+        return
+    files = born_digital(args.folder)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        runs: dict[str, list[dict]] = {t: [] for t in TOOLS}
+        for r in range(args.repeat):
+            for tool in TOOLS:
+                runs[tool].append(measure(tool, files, tmp / tool))
+        rows = {t: _fmt(t, runs[t]) for t in TOOLS}
+        scores = {t: quality(args.folder, tmp / t, files) for t in TOOLS}
+        print(f"{len(files)} born-digital PDFs, {rows['embedded']['pages']} pages, from {args.folder}; "
+              f"{args.repeat} runs per tool, medians; {os.cpu_count()} cores")
+        print(f"{'':22} {'pages/s':>8} {'CPU s/page':>10} {'peak RSS MB':>11} {'peak PSS MB':>11} "
+              f"{'token F1':>8} {'order':>6}  walls")
+        for t in TOOLS:
+            row, (f1, order, n) = rows[t], scores[t]
+            print(f"{t:22} {row['pages_s']:8.2f} {row['cpu_page']:10.3f} {row['rss_mb']:11.0f} {row['pss_mb']:11.0f} "
+                  f"{f1:8.3f} {order:6.3f}  {row['walls']}")
+        base = max((rows["pymupdf4llm"], rows["pymupdf4llm-batch"]), key=lambda r: r["pages_s"])
+        e = rows["embedded"]
+        print(f"embedded / best pymupdf4llm ({base['name']}): pages/s {e['pages_s'] / base['pages_s']:.2f}x "
+              f"(target >= 1.5), CPU/page {e['cpu_page'] / base['cpu_page']:.2f}x (target <= 1), "
+              f"peak RSS {e['rss_mb'] / base['rss_mb']:.2f}x, peak PSS {e['pss_mb'] / base['pss_mb']:.2f}x "
+              f"(target <= 1.5); scored on {scores['embedded'][2]} files with a docling reference")
+        if args.scans:
+            scans, truth = make_scans(files, tmp, args.scans)
+            run = measure("embedded", scans, tmp / "scans", ocr="auto")
+            acc = [char_accuracy(truth[Path(s).stem], (tmp / "scans" / (Path(s).stem + ".md")).read_text())
+                   for s in scans]
+            print(f"scans: {len(scans)} real pages rendered at 200 dpi, OCR: {run['wall'] / max(1, run['pages']):.2f} s/page "
+                  f"wall (incl. start-up), {run['cpu'] / max(1, run['pages']):.2f} CPU s/page, "
+                  f"character accuracy {statistics.mean(acc or [0]):.3f} (vs the text layer)")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    main()

@@ -52,6 +52,9 @@ class EngineAnswer:
     attempts: int = 1
     endpoint: Optional[str] = None
     elapsed_s: float = 0.0
+    # (kind, detail) an engine that reads the page itself reports about its answer (e.g. OCR in a script
+    # its models do not read); recorded as the page's repairs, so the page is not plain `ok`.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def truncated(self) -> bool:

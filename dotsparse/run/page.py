@@ -74,6 +74,10 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
                                           finish_reason=answer.finish_reason, endpoint=answer.endpoint))
+    for kind, detail in answer.notes:
+        note(result, kind, detail)
+    if answer.notes and result.status is PageStatus.OK:
+        result.status = PageStatus.REPAIRED
     if found.status is PageStatus.FAILED:
         result.raw_answer = (answer.text or "")[:20000]
     result.timings.render_s = job.render_s

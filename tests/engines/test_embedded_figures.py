@@ -117,7 +117,7 @@ def test_rules_frames_and_text_backgrounds_are_not_figures(tmp_path):
     path = tmp_path / "plain.pdf"
     doc.save(path)
     page = pymupdf.open(path)[0]
-    assert vector_figures(page, page_words(page, []), tables=[tuple(table)]) == []
+    assert vector_figures(page, page.get_drawings(), page_words(page, []), tables=[tuple(table)]) == []
 
 
 def test_figures_meeting_at_a_corner_do_not_take_the_paragraph_beside_them(tmp_path, engine):

@@ -70,3 +70,23 @@ def test_a_relation_among_words_is_a_formula_only_when_set_in_math_fonts():
     mark_code_and_formulas([prose, heading, physics], survey)
     assert [r.category for r in (prose, heading, physics)] == [Category.TEXT, Category.SECTION_HEADER,
                                                                  Category.FORMULA]
+
+
+def test_cjk_text_in_a_fixed_pitch_font_is_prose_not_code(tmp_path, engine):
+    # A Traditional-Chinese calendar set in a fixed-pitch CJK font (MingLiU-style): the text layer
+    # says fixed pitch, as it does for code, but this is running text.
+    path = tmp_path / "cjk.pdf"
+    doc = pymupdf.open()
+    page = doc.new_page(width=docs.WIDTH, height=docs.HEIGHT)
+    lines = ["二零二四年一月一日星期一元旦假期全天休息", "二零二四年二月十日星期六農曆新年初一", "二零二四年四月四日星期四兒童節及清明節"]
+    for i, line in enumerate(lines):
+        page.insert_text((72, 100 + 20 * i), line, fontsize=12, fontname="china-t")
+    doc.save(path)
+    words = [w for i, line in enumerate(lines) for w in _line([line], 72, 100 + 20 * i, i, pitch=12)]
+    region = Region(bbox=(72, 100, 72 + 12 * 20, 150), category=Category.TEXT, words=words)
+    survey = SpanSurvey(mono=[((72, 100 + 20 * i, 72 + 12 * len(line), 110 + 20 * i), len(line))
+                              for i, line in enumerate(lines)])
+    mark_code_and_formulas([region], survey)
+    assert not region.code
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert "```" not in md and "元旦" in md

@@ -30,8 +30,8 @@ def test_table_is_html(paper):
     tables = [b for b in answers[0].blocks if b.category == "Table"]
     assert len(tables) == 1 and tables[0].format == CellFormat.HTML
     html = tables[0].text
-    assert html.startswith("<table>") and html.count("<tr>") == 4
-    assert '<td colspan="2">Method</td><td>Score</td></tr>' in html  # the header rule between its columns is missing
+    assert html.startswith("<table><thead>") and html.count("<tr>") == 4
+    assert '<th colspan="2">Method</th><th>Score</th></tr></thead>' in html  # the header rule between its columns is missing
     for cell in truths[0].table_cells:
         assert f">{cell}<" in html
 

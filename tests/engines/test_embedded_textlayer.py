@@ -248,3 +248,14 @@ def test_page_bottom_note_the_model_calls_a_footer_is_a_footnote():
     mark_furniture([note, star, label, number, body], (0, 0, 612, 792), [])
     assert [r.category for r in (note, star, label, number)] == [
         Category.FOOTNOTE, Category.FOOTNOTE, Category.PAGE_FOOTER, Category.PAGE_FOOTER]
+
+
+
+def test_arabic_lam_alef_ligatures_come_out_in_logical_order(tmp_path, engine):
+    from . import embedded_realdocs as real
+
+    path = tmp_path / "lamalef.pdf"
+    real.arabic_ligature_pdf(path, list(real.LAM_ALEF_WORDS.values()))
+    assert "المشكالت" in pymupdf.open(path)[0].get_text()  # the failure this reproduces: MuPDF reverses the pair
+    md = markdown(run_pages(path, 1, engine)[0])
+    assert md.split() == ["خلال", "المشكلات"]  # the article's alef-lam (two glyphs) is left alone

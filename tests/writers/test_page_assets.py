@@ -41,3 +41,25 @@ def test_overlay_of_a_rescaled_attempt_is_drawn_on_the_page_as_rendered(tmp_path
         assert drawn.size == (560, 840)
         assert drawn.getpixel((280, 490)) != (255, 255, 255)  # the box's left edge, where page pixels put it
         assert drawn.getpixel((100, 100)) == (255, 255, 255)
+
+
+def test_engine_notes_become_repairs_and_the_page_is_not_plain_ok():
+    import time
+    from pathlib import Path
+
+    from dotsparse.engines.base import EngineAnswer, PageRef, Sampling
+    from dotsparse.model import Mode, RawBlock
+    from dotsparse.run.page import PageJob, result_from_answer
+
+    geometry = PageGeometry(width_pt=560, height_pt=840, dpi=72, width_px=560, height_px=840,
+                            sent_width=560, sent_height=840)
+    job = PageJob(ref=PageRef(Path("scan.pdf"), 0, "pdf"), geometry=geometry, mode=Mode.LAYOUT, prompt="",
+                  sampling=Sampling())
+    blocks = [RawBlock(bbox=[10, 10, 200, 40], category="Text", text="??", format=CellFormat.MARKDOWN)]
+    note = ("ocr_unsupported_script", "9 of 12 detected text lines could not be read")
+    answer = EngineAnswer(blocks=blocks, finish_reason="stop", notes=[note])
+    result = result_from_answer(job, answer, time.monotonic())
+    assert result.status is PageStatus.REPAIRED
+    assert (result.repairs[-1].kind, result.repairs[-1].detail) == note
+    clean = result_from_answer(job, EngineAnswer(blocks=blocks, finish_reason="stop"), time.monotonic())
+    assert clean.status is PageStatus.OK and not clean.repairs

@@ -9,7 +9,7 @@ from ...model import Category
 from .regions import Region
 from .textlayer import group_lines, line_text
 
-_CAPTION = re.compile(r"^\s*(fig\.?|figure|table|tab\.|chart|plate|exhibit|listing|scheme)\s*[0-9IVXivx]+[a-z]?\s*[.:|\-–—]", re.I)
+CAPTION = re.compile(r"^\s*(fig\.?|figure|table|tab\.|chart|plate|exhibit|listing|scheme)\s*[0-9IVXivx]+[a-z]?\s*[.:|\-–—]", re.I)
 _NEAR = 36.0  # points between a caption and its table or picture
 
 
@@ -18,7 +18,7 @@ def relabel_captions(regions: list[Region]) -> None:
     for r in regions:
         if r.category not in (Category.TEXT, Category.SECTION_HEADER) or not r.words:
             continue
-        if not _CAPTION.match(line_text(group_lines(r.words)[0])):
+        if not CAPTION.match(line_text(group_lines(r.words)[0])):
             continue
         if r.category == Category.SECTION_HEADER or any(_gap(r, a) < _NEAR for a in anchors):
             r.category = Category.CAPTION

@@ -53,13 +53,14 @@ class EmbeddedEngine:
         start = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
-            blocks = await loop.run_in_executor(self._executor(), run_job, job)
+            out = await loop.run_in_executor(self._executor(), run_job, job)
         except BrokenProcessPool as exc:
             # A worker died (out of memory, a crash in native code): fail this page, start afresh for the next.
             self._pool = None
             raise EngineError("the embedded worker process died on this page", source=job.path,
                               page=job.index + 1, stage="embedded", retryable=True) from exc
-        return EngineAnswer(blocks=blocks, finish_reason="stop", elapsed_s=time.perf_counter() - start)
+        return EngineAnswer(blocks=out.blocks, notes=out.notes, finish_reason="stop",
+                            elapsed_s=time.perf_counter() - start)
 
     async def aclose(self) -> None:
         if self._pool is not None:

@@ -43,9 +43,10 @@ class PageInk:
     tables: list[Rect]
 
 
-def vector_figures(page: pymupdf.Page, words: list[Word], tables: list[Rect]) -> list[Rect]:
-    """Boxes of the page's vector figures; `tables` are boxes whose rules must not become figures."""
-    ink = _page_ink(page, words, tables)
+def vector_figures(page: pymupdf.Page, drawings: list[dict], words: list[Word], tables: list[Rect]) -> list[Rect]:
+    """Boxes of the page's vector figures (`drawings`: `page.get_drawings()`); `tables` are boxes whose rules
+    must not become figures."""
+    ink = _page_ink(page, drawings, words, tables)
     if not ink.paths:
         return []
     rects = _coarse(ink.paths) if len(ink.paths) > _MAX_PATHS else [p.rect for p in ink.paths]
@@ -53,11 +54,11 @@ def vector_figures(page: pymupdf.Page, words: list[Word], tables: list[Rect]) ->
     return [box for c in clusters for box in _figures_in(tuple(c), ink, split=True)]
 
 
-def _page_ink(page: pymupdf.Page, words: list[Word], tables: list[Rect]) -> PageInk:
+def _page_ink(page: pymupdf.Page, drawings: list[dict], words: list[Word], tables: list[Rect]) -> PageInk:
     page_area = area(tuple(page.rect)) or 1.0
     paths, text_boxes = [], []
     fills: list[tuple[Rect, tuple]] = []  # large fills painted so far
-    for d in page.get_drawings():
+    for d in drawings:
         rect = tuple(d["rect"])
         if not _visible(d) or _same_fill_beneath(d, rect, fills):
             continue

@@ -21,6 +21,13 @@ _MODEL_BAND = 0.2  # the model's own header/footer labels are trusted this far f
 _NOTE_MARK = re.compile(r"^\s*(\d{1,3}|[*†‡§¶]+)\s?[A-Za-z(]")  # "1 See ...", "*Equal contribution"
 _PROSE_WORDS = 12
 _SENTENCE_END = re.compile(r"[a-z][.!?](\s|$)")
+_HEADING_SIZE = 1.25  # of the body's text height: a heading, not a running title
+_SMALL = 0.92  # of the body's text height: set smaller than the body, as running lines are
+_FURNITURE_WORDS = 14
+_CAPTION_NEAR = 36.0
+# What running lines of a lone page say: its number, a revision or version, a copyright, a form number.
+_RUNNING = re.compile(r"\bpage\s+\d+(\s*(of|/)\s*\d+)?\b|\brev(ision)?\b\.?\s*[:#]?\s*\d|\brev\.\s*[A-Z]\b|\bversion\s+\d|\bv\d+\.\d+|©|\(c\)\s*\d{4}"
+                      r"|\bcopyright\b|\bconfidential\b|\bform\s+[A-Z0-9-]+\d", re.I)
 _PAGE_NUMBER = re.compile(r"^\s*(page\s*)?[-–—]?\s*([0-9]{1,4}|[ivxlcdm]{1,6})\s*[-–—]?\s*((of|/)\s*[0-9]{1,4})?\s*$", re.I)
 
 
@@ -56,17 +63,61 @@ def mark_furniture(regions: list[Region], page_rect: Rect, neighbours: list[list
             if r.category in furniture:
                 r.category = Category.TEXT
         return
+    body = body_size(regions)
+    anchors = [r for r in regions if r.category in (Category.PICTURE, Category.TABLE)]
     for r in regions:
         if r.category in (Category.FOOTNOTE, Category.PICTURE, Category.TABLE) or not r.words:
             continue
         top = (r.bbox[1] - page_rect[1]) / h
         bottom = (r.bbox[3] - page_rect[1]) / h
+        in_band = bottom < _BAND or top > 1 - _BAND
+        text = " ".join(line_text(ln) for ln in group_lines(r.words))
         if r.category in furniture:
             r.category = _check_model_label(r, top, bottom, page_rect, neighbours)
-        elif bottom < _BAND or top > 1 - _BAND:
-            text = " ".join(line_text(ln) for ln in group_lines(r.words))
-            if _PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours):
-                r.category = Category.PAGE_HEADER if bottom < _BAND else Category.PAGE_FOOTER
+            if r.category in furniture and not neighbours and _heading_like(r, body):
+                r.category = Category.SECTION_HEADER  # a page's own heading at its top, not a running title
+        elif in_band and (_PAGE_NUMBER.match(text) or _repeats(r, page_rect, neighbours)):
+            r.category = Category.PAGE_HEADER if bottom < _BAND else Category.PAGE_FOOTER
+        elif in_band and not neighbours and _lone_page_furniture(r, text, body, anchors):
+            r.category = Category.PAGE_HEADER if bottom < _BAND else Category.PAGE_FOOTER
+
+
+def body_size(regions: list[Region]) -> float:
+    """Median word height of the page's body text."""
+    sizes = sorted(w.bbox[3] - w.bbox[1] for r in regions if r.category in (Category.TEXT, Category.LIST_ITEM)
+                   for w in r.words)
+    return sizes[len(sizes) // 2] if sizes else 0.0
+
+
+def _height(r: Region) -> float:
+    sizes = sorted(w.bbox[3] - w.bbox[1] for w in r.words)
+    return sizes[len(sizes) // 2]
+
+
+def _heading_like(r: Region, body: float) -> bool:
+    return bool(body) and _height(r) >= _HEADING_SIZE * body and len(group_lines(r.words)) <= 2
+
+
+def _lone_page_furniture(r: Region, text: str, body: float, anchors: list[Region]) -> bool:
+    """Without other pages to compare with: a short band line set no larger than the body that names
+    a page, a revision, a date or a copyright, or a small running line; a caption far from any
+    picture or table in the band is a footer."""
+    if len(text.split()) > _FURNITURE_WORDS or len(group_lines(r.words)) > 2:
+        return False
+    if _RUNNING.search(text):
+        return True
+    small = bool(body) and _height(r) <= _SMALL * body
+    if _looks_like_note(text):
+        return False
+    if r.category == Category.CAPTION:
+        return not any(_gap(r, a) < _CAPTION_NEAR for a in anchors)
+    return small and r.category == Category.TEXT
+
+
+def _gap(a: Region, b: Region) -> float:
+    dy = max(b.bbox[1] - a.bbox[3], a.bbox[1] - b.bbox[3], 0.0)
+    dx = max(b.bbox[0] - a.bbox[2], a.bbox[0] - b.bbox[2], 0.0)
+    return max(dx, dy)
 
 
 def _check_model_label(r: Region, top: float, bottom: float, page_rect: Rect,

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
+from typing import Optional
+
 import pymupdf
 
 from ...model import Category
 from .captions import relabel_captions
 from .figures import vector_figures
+from .frames import split_by_frames, text_frames
+from .table_merge import join_table_parts
 from .pictures import add_figures, merge_pictures, unlabelled_images
 from .regions import Region, TableCell, Word, area, contains_point, union
 from .ruled import apply_ruled_grids, ruled_tables
 from .textlayer import group_lines
 
 _CLASSES = {c.value.lower(): c for c in Category}
+_PAGE_PICTURE = 0.8  # share of the page a picture covers when it is the page's background
+_TEXT_LINE_WORDS = 4  # words on a line inside a picture that make it running text, not a label
+_RELATION = re.compile(r"[=≤≥≈≠≡∝→⇒⇔∈⊂⊆±×÷∑∏∫√∂∇]")
 _layout_ready = False
 
 
@@ -26,7 +34,7 @@ def _activate() -> None:
         _layout_ready = True
 
 
-def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
+def detect_regions(page: pymupdf.Page, words: list[Word], drawings: Optional[list[dict]] = None) -> list[Region]:
     """Regions labelled with the 11 categories; words outside every region become Text regions."""
     _activate()
     page.get_layout(return_raw=True)
@@ -41,20 +49,25 @@ def detect_regions(page: pymupdf.Page, words: list[Word]) -> list[Region]:
         if category == Category.TABLE:
             region.cells = _table_cells(raw)
         regions.append(region)
-    regions = _pictures_and_tables(page, regions, words)
+    drawings = page.get_drawings() if drawings is None else drawings
+    regions = _pictures_and_tables(page, drawings, regions, words)
     _assign_words(regions, words)
+    regions = join_table_parts(text_in_pictures(regions, area(tuple(page.rect))))
+    regions = split_by_frames(regions, text_frames(page, drawings, words), orphan_regions)
     regions = [r for r in regions if r.words or r.category in (Category.PICTURE, Category.TABLE)]
     relabel_captions(regions)
     _promote_title(regions, page.rect.height)
     return regions
 
 
-def _pictures_and_tables(page: pymupdf.Page, regions: list[Region], words: list[Word]) -> list[Region]:
-    if any(r.category == Category.TABLE for r in regions):
-        regions = apply_ruled_grids(regions, ruled_tables(page), words)
+def _pictures_and_tables(page: pymupdf.Page, drawings: list[dict], regions: list[Region],
+                         words: list[Word]) -> list[Region]:
+    boxes = [r.bbox for r in regions if r.category == Category.TABLE]
+    if boxes:
+        regions = apply_ruled_grids(regions, ruled_tables(page, drawings, boxes), words)
     regions = regions + unlabelled_images(page, regions)
     tables = [r.bbox for r in regions if r.category == Category.TABLE]
-    regions = add_figures(regions, vector_figures(page, words, tables), words)
+    regions = add_figures(regions, vector_figures(page, drawings, words, tables), words)
     return merge_pictures(regions, words)
 
 
@@ -98,6 +111,27 @@ def _assign_words(regions: list[Region], words: list[Word]) -> None:
     for r in regions:
         if r.words and r.category not in (Category.TABLE, Category.PICTURE):
             r.bbox = union([r.bbox] + [w.bbox for w in r.words]) if r.category != Category.FORMULA else r.bbox
+
+
+def text_in_pictures(regions: list[Region], page_area: float) -> list[Region]:
+    """Text the layout model put inside a picture is kept as text: a page-sized picture (the image of a
+    scan under its text layer, a slide's background) gives way to its text; a smaller one keeps its
+    short labels but gives up lines of running text and formulas (text and equations drawn on cards)."""
+    out: list[Region] = []
+    for r in regions:
+        if r.category != Category.PICTURE or not r.words:
+            out.append(r)
+            continue
+        if area(r.bbox) >= _PAGE_PICTURE * page_area:
+            out.extend(orphan_regions(r.words))
+            continue
+        lines = group_lines(r.words)
+        text = [w for ln in lines if len(ln) >= _TEXT_LINE_WORDS or _RELATION.search(" ".join(w.text for w in ln))
+                or any(w.drawn for w in ln) for w in ln]
+        r.words = [w for w in r.words if w not in text]
+        out.append(r)
+        out.extend(orphan_regions(text))
+    return out
 
 
 def orphan_regions(words: list[Word], category: Category = Category.TEXT) -> list[Region]:

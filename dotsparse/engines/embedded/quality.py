@@ -26,12 +26,13 @@ _SCRAMBLED_SHARE = 0.1
 class TextVerdict:
     needs_ocr: bool
     reason: str
+    hidden_layer: bool = False  # most of the text is invisible: an OCR layer over a scan, or hidden text
 
 
 def judge(page: pymupdf.Page, words: list[Word], hidden_chars: int, total_chars: int) -> TextVerdict:
     visible = "".join(w.text for w in words)
     if total_chars and hidden_chars / total_chars > 0.5:
-        return TextVerdict(True, "text layer is mostly invisible")
+        return TextVerdict(True, "text layer is mostly invisible", hidden_layer=True)
     if len(visible) < 20:
         # Text drawn as vector outlines also needs OCR; a blank page does not.
         drawn = len(page.get_cdrawings()) > 100

@@ -11,15 +11,20 @@ after all of its columns. Columns run right to left on Arabic and Hebrew pages.
 
 from __future__ import annotations
 
+import re
+
 from ...model import Category
 from .regions import Region
-from .textlayer import is_rtl
+from .textlayer import group_lines, is_rtl
 
 _MIN_GAP = 4.0  # points: smaller gaps are inter-word or ragged edges, not column gutters
 _SIDE_NOTE = 0.22  # a column narrower than this share of its band's width is a margin column
 _BRIDGE = 2.0  # points a block must reach into a column to count as lying in it ...
 _PROTRUSION = 0.15  # ... and this share of the column's width
 _HEADINGS = (Category.TITLE, Category.SECTION_HEADER)
+_NOTE_NUMBER = re.compile(r"^\s*\(?(\d{1,3})[).:]?(\s|$)")
+_LOOSE_LINES = 4  # blocks of at most this many lines ...
+_LOOSE_WORDS = 6  # ... beside a lone line of at most this many words are read from the top
 
 
 def order_regions(regions: list[Region]) -> list[Region]:
@@ -27,7 +32,27 @@ def order_regions(regions: list[Region]) -> list[Region]:
     footers = [r for r in regions if r.category == Category.PAGE_FOOTER]
     body = [r for r in regions if r.category not in (Category.PAGE_HEADER, Category.PAGE_FOOTER)]
     rtl = is_rtl("".join(w.text for r in body for w in r.words))
-    return sorted(headers, key=_by_top) + _xy_cut(body, rtl) + sorted(footers, key=_by_top)
+    return sorted(headers, key=_by_top) + _framed_order(body, rtl) + sorted(footers, key=_by_top)
+
+
+def _framed_order(regions: list[Region], rtl: bool) -> list[Region]:
+    """Each framed box (a card) is one block of the page's order, its own regions read inside it."""
+    members: dict[tuple, list[Region]] = {}
+    for r in regions:
+        if r.frame is not None:
+            members.setdefault(r.frame, []).append(r)
+    if not members:
+        return _xy_cut(regions, rtl)
+    units = [r for r in regions if r.frame is None]
+    cards: dict[int, tuple] = {}
+    for box in members:
+        card = Region(bbox=box, category=Category.TEXT, frame=box)
+        units.append(card)
+        cards[id(card)] = box
+    out: list[Region] = []
+    for u in _xy_cut(units, rtl):
+        out.extend(_xy_cut(members[cards[id(u)]], rtl) if id(u) in cards else [u])
+    return out
 
 
 def _by_top(r: Region) -> tuple[float, float]:
@@ -43,12 +68,23 @@ def _xy_cut(regions: list[Region], rtl: bool) -> list[Region]:
         return [r for band in bands for r in _xy_cut(band, rtl)]
     notes = _trailing_footnotes(regions)
     if notes:
-        return _xy_cut([r for r in regions if not any(r is n for n in notes)], rtl) + sorted(notes, key=_by_top)
+        return _xy_cut([r for r in regions if not any(r is n for n in notes)], rtl) + _notes_in_order(notes, rtl)
     columns = _columns(regions)
+    if len(columns) > 1 and _loose_items(regions, columns):
+        return sorted(regions, key=_by_top)
     if len(columns) > 1:
         columns = _place_side_notes(columns[::-1] if rtl else columns)
         return [r for col in columns for r in _xy_cut(col, rtl)]
     return sorted(regions, key=_by_top)
+
+
+def _loose_items(regions: list[Region], columns: list[list[Region]]) -> bool:
+    """Short blocks beside each other with a column of a single short line (a letter's date beside
+    the addresses): not columns of text but items of a form, read from the top."""
+    if any(len(group_lines(r.words)) > _LOOSE_LINES for r in regions if r.words):
+        return False
+    return any(len(col) == 1 and col[0].words and len(group_lines(col[0].words)) == 1
+               and len(col[0].words) <= _LOOSE_WORDS for col in columns)
 
 
 def _column_bands(rows: list[list[Region]]) -> list[list[Region]]:
@@ -66,8 +102,8 @@ def _continues_columns(band: list[Region], row: list[Region]) -> bool:
     """The row adds to the band's columns: no block bridges a gutter and no heading hangs outside
     them. A one-column band must sit inside one column of the row (a heading at a column's top);
     else it is a full-width or hanging block above the columns."""
-    if len(_columns(band + row)) < 2:
-        return False
+    if len(_columns(band + row)) < 2 or any(b.frame is not None for b in band + row):
+        return False  # rows of cards are read row by row
     band_columns = _columns(band)
     if len(band_columns) == 1:
         return all(_homes(b, _columns(row)) == 1 for b in band)
@@ -124,6 +160,16 @@ def _trailing_footnotes(regions: list[Region]) -> list[Region]:
         return []
     floor = max(r.bbox[3] for r in others)
     return [r for r in regions if r.category == Category.FOOTNOTE and r.bbox[1] >= floor - 0.5]
+
+
+def _notes_in_order(notes: list[Region], rtl: bool) -> list[Region]:
+    """Footnotes column by column, or by their numbers when every one starts with a number."""
+    ordered = _xy_cut(notes, rtl) if len(notes) > 1 else notes
+    numbers = [_NOTE_NUMBER.match(" ".join(w.text for w in group_lines(n.words)[0])) if n.words else None
+               for n in ordered]
+    if all(numbers):
+        return [n for _, n in sorted(zip((int(m.group(1)) for m in numbers if m), ordered), key=lambda p: p[0])]
+    return ordered
 
 
 def _split(regions: list[Region], axis: int) -> list[list[Region]]:

@@ -15,6 +15,7 @@ class Word:
     bbox: Rect
     text: str
     line: tuple[int, int]  # (block, line) from the text layer or OCR: words of one line share it
+    drawn: bool = False  # read by OCR from vector outlines: text, wherever it lies
 
     @property
     def cx(self) -> float:
@@ -42,6 +43,7 @@ class Region:
     cells: Optional[list[TableCell]] = None  # tables only
     text: str = ""  # filled by the assembler
     code: bool = False  # text regions only: a listing whose lines and spacing are kept
+    frame: Optional[Rect] = None  # the drawn box (a card, a panel) the region lies in, read as one unit
 
     @property
     def width(self) -> float:

@@ -25,9 +25,13 @@ class RuledTable:
     cells: tuple[TableCell, ...]
 
 
-def ruled_tables(page: pymupdf.Page) -> list[RuledTable]:
+def ruled_tables(page: pymupdf.Page, drawings: list[dict], boxes: list[Rect]) -> list[RuledTable]:
+    """Ruled tables where the layout model found `boxes` of tables; none (and no costly search) where no
+    rules are drawn in those boxes."""
     if page.rotation:
         return []  # the finder works on the derotated page; its boxes would not match our words
+    if not any(_near(tuple(d["rect"]), b) for d in drawings for b in boxes):
+        return []
     # use_layout=False: the finder's layout gate expects the plain layout form, we hold the raw one.
     found = page.find_tables(use_layout=False, refine=True)
     out = []
@@ -36,6 +40,11 @@ def ruled_tables(page: pymupdf.Page) -> list[RuledTable]:
         if cells and len({c.col for c in cells}) > 1:
             out.append(RuledTable(tuple(table.bbox), tuple(cells)))
     return out
+
+
+def _near(r: Rect, box: Rect, pad: float = 6.0) -> bool:
+    """A drawing touches the box or its margin (rules have no area, and the model's box may stop short of them)."""
+    return r[0] <= box[2] + pad and r[2] >= box[0] - pad and r[1] <= box[3] + pad and r[3] >= box[1] - pad
 
 
 def _placed_cells(placements: Sequence[Sequence]) -> Optional[list[TableCell]]:

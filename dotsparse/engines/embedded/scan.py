@@ -7,26 +7,30 @@ coordinate space, while their text (already in reading order) is taken in the up
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pymupdf
 
 from .furniture import mark_furniture
 from .layout import detect_regions
-from .ocr import best_rotation, lines_to_words, read
+from .ocr import _MIN_SCORE, OcrLine, best_rotation, lines_to_words, read_all
 from .reading_order import order_regions
 from .regions import Rect, Region, Word
 
-_DPI = 200
-_MAX_PIXELS = 12_000_000  # cap for huge pages: beyond this OCR gains nothing and memory grows
+_DPI = 200  # at least: a scan of lower resolution is read from a 200-dpi rendering
+_MAX_PIXELS = 9_000_000  # cap: beyond it (A4 at ~360 dpi) OCR gains nothing and detection time grows
 _ORIENT_DPI = 60
+_LOW_CONFIDENCE = 0.75  # mean recognition score of a page's lines below which its text is suspect
+_UNREAD_SHARE = 0.4  # share of detected lines read below RapidOCR's threshold: a script it does not read
+OCR_MODEL = "RapidOCR PP-OCRv6 (Chinese and English)"
 
 
 @dataclass
 class ScannedPage:
     regions: list[Region]  # bbox in the original page space; words inside stay upright (text is assembled from them)
     words: list[Word]  # original page space
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (kind, detail): why the text may be wrong
 
 
 def _render(page: pymupdf.Page, dpi: float) -> np.ndarray:
@@ -35,13 +39,37 @@ def _render(page: pymupdf.Page, dpi: float) -> np.ndarray:
     return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, 3)
 
 
-def scan_page(page: pymupdf.Page) -> ScannedPage:
+def native_dpi(page: pymupdf.Page) -> float:
+    """Resolution of the largest image on the page (a scan's own), 0 when there is none."""
+    best, dpi = 0.0, 0.0
+    for info in page.get_image_info():
+        box = pymupdf.Rect(info["bbox"]) & page.rect
+        if box.is_empty or not info.get("width"):
+            continue
+        if abs(box) > best:
+            bbox = pymupdf.Rect(info["bbox"])
+            best = abs(box)
+            dpi = max(info["width"] / max(bbox.width, 1e-6), info["height"] / max(bbox.height, 1e-6)) * 72
+    return dpi
+
+
+def ocr_dpi(page: pymupdf.Page) -> float:
+    """The scan's own resolution (at least 200 dpi), within the pixel cap."""
     rect = page.rect
-    dpi = min(_DPI, 72 * (_MAX_PIXELS / max(1.0, rect.width * rect.height)) ** 0.5)
-    turns = best_rotation(_render(page, min(dpi, _ORIENT_DPI)))
-    upright = np.ascontiguousarray(np.rot90(_render(page, dpi), -turns))
+    cap = 72 * (_MAX_PIXELS / max(1.0, rect.width * rect.height)) ** 0.5
+    return min(max(_DPI, native_dpi(page)), cap)
+
+
+def scan_page(page: pymupdf.Page) -> ScannedPage:
+    dpi = ocr_dpi(page)
+    full = _render(page, dpi)
+    step = max(1, round(dpi / _ORIENT_DPI))
+    turns = best_rotation(np.ascontiguousarray(full[::step, ::step]), full)
+    upright = np.ascontiguousarray(np.rot90(full, -turns))
     scale = 72 / dpi
-    words = lines_to_words(read(upright), scale)
+    every = read_all(upright)
+    lines = [ln for ln in every if ln.score >= _MIN_SCORE]
+    words = lines_to_words(lines, scale)
     height_px, width_px = upright.shape[:2]
     scratch = pymupdf.open()
     sp = scratch.new_page(width=width_px * scale, height=height_px * scale)
@@ -53,17 +81,36 @@ def scan_page(page: pymupdf.Page) -> ScannedPage:
     back = _unrotate(turns, sp.rect.width, sp.rect.height)
     for r in regions:
         r.bbox = back(r.bbox)
-    return ScannedPage(regions, [Word(back(w.bbox), w.text, w.line) for w in words])
+    return ScannedPage(regions, [Word(back(w.bbox), w.text, w.line) for w in words], judge_ocr(every, lines))
+
+
+def judge_ocr(every: list[OcrLine], kept: list[OcrLine]) -> list[tuple[str, str]]:
+    """Why a page's OCR text is not to be trusted, if it is not: lines the model could not read
+    (a script it was not trained on: Korean, Arabic, Hebrew, Devanagari...) or low confidence."""
+    if not every:
+        return []
+    unread = len(every) - len(kept)
+    if unread >= 3 and unread > _UNREAD_SHARE * len(every):
+        return [("ocr_unsupported_script", f"{unread} of {len(every)} detected text lines could not be read: "
+                 f"likely a script {OCR_MODEL} does not read; the page's text is missing or wrong")]
+    mean = sum(ln.score for ln in kept) / len(kept)
+    if mean < _LOW_CONFIDENCE:
+        return [("ocr_low_confidence", f"mean OCR confidence {mean:.2f} over {len(kept)} lines ({OCR_MODEL}): "
+                 "the text may be wrong, or in a script the model does not read")]
+    return []
 
 
 def _write_words(page: pymupdf.Page, words: list[Word]) -> None:
+    """The OCR words as a text layer of the scratch page (the layout model reads text lines), one write."""
+    writer = pymupdf.TextWriter(page.rect)
+    font = pymupdf.Font("helv")
     for w in words:
-        h = w.bbox[3] - w.bbox[1]
+        h, width = w.bbox[3] - w.bbox[1], w.bbox[2] - w.bbox[0]
         size = max(1.0, 0.8 * h)
-        length = pymupdf.get_text_length(w.text, fontname="helv", fontsize=size) or 1.0
-        origin = pymupdf.Point(w.bbox[0], w.bbox[3] - 0.2 * h)
-        stretch = pymupdf.Matrix((w.bbox[2] - w.bbox[0]) / length, 1)
-        page.insert_text(origin, w.text, fontsize=size, fontname="helv", morph=(origin, stretch))
+        length = font.text_length(w.text, fontsize=size) or 1.0
+        size = max(1.0, min(h, size * width / length))  # the word's width on the image, as far as its height allows
+        writer.append(pymupdf.Point(w.bbox[0], w.bbox[3] - 0.2 * h), w.text, font=font, fontsize=size)
+    writer.write_text(page)
 
 
 def _unrotate(turns: int, width: float, height: float):

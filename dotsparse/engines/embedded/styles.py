@@ -12,6 +12,7 @@ _CODE_SHARE = 0.9  # of a region's characters in fixed-pitch fonts
 _MATH_SHARE = 0.3  # of a region's characters in math fonts
 _RELATION = re.compile(r"[=<>≤≥≈≠≡∝∼→⇒⇔∈∉⊂⊆±×÷∑∏∫√∂∇]")
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_CJK = re.compile(r"[\u1100-\u11ff\u3000-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _MATH_WORDS = frozenset("sin cos tan cot sec csc log exp max min lim sup inf det arg mod gcd lcm".split())
 
 
@@ -21,11 +22,17 @@ def mark_code_and_formulas(regions: list[Region], survey: SpanSurvey) -> None:
         chars = sum(len(w.text) for w in r.words)
         if not chars:
             continue
-        if r.category is Category.TEXT and len(group_lines(r.words)) >= 2 \
+        if r.category is Category.TEXT and len(group_lines(r.words)) >= 2 and not _mostly_cjk(r) \
                 and _chars_in(survey.mono, r.bbox) >= _CODE_SHARE * chars:
             r.code = True
         elif r.category in (Category.TEXT, Category.SECTION_HEADER, Category.TITLE) and _is_formula(r, survey, chars):
             r.category = Category.FORMULA
+
+
+def _mostly_cjk(r: Region) -> bool:
+    """Chinese, Japanese and Korean fonts are fixed-pitch by nature: that says nothing about code."""
+    text = "".join(w.text for w in r.words)
+    return len(_CJK.findall(text)) > 0.3 * len(text)
 
 
 def _is_formula(r: Region, survey: SpanSurvey, chars: int) -> bool:

@@ -7,7 +7,8 @@ import html
 import re
 
 from .regions import Rect, Region, TableCell, Word, contains_point, union
-from .textlayer import group_lines, join_lines, line_text
+from .table_heads import header_rows, merge_currency_columns, merge_currency_rows
+from .textlayer import group_lines, is_rtl, join_lines, line_text
 
 _NUMERIC = re.compile(r"^[-+−(]?[$€£]?\d[\d.,]*\s*[%)]?$")
 
@@ -19,7 +20,15 @@ def table_html(region: Region) -> str:
     if not cells:
         return "<table></table>"
     cells = split_stacked_rows(cells, region.words)
-    return _render(drop_empty_lines(_with_texts(cells, region.words)))
+    if is_rtl("".join(w.text for w in region.words)):
+        cells = _mirrored(cells)  # a right-to-left table's first column is its rightmost
+    return _render(merge_currency_columns(merge_currency_rows(drop_empty_lines(_with_texts(cells, region.words)))))
+
+
+def _mirrored(cells: list[TableCell]) -> list[TableCell]:
+    n_cols = max(c.col + c.colspan for c in cells)
+    return [TableCell(row=c.row, col=n_cols - c.col - c.colspan, rowspan=c.rowspan, colspan=c.colspan, bbox=c.bbox)
+            for c in cells]
 
 
 def _render(placed: Placed) -> str:
@@ -31,18 +40,23 @@ def _render(placed: Placed) -> str:
     texts = {id(c): t for c, t in placed}
     n_rows = max(c.row + c.rowspan for c, _ in placed)
     n_cols = max(c.col + c.colspan for c, _ in placed)
+    heads = header_rows(placed)
     rows = []
     for r in range(n_rows):
+        tag = "th" if r < heads else "td"
         tds = []
         for k in range(n_cols):
             got = taken.get((r, k))
             if got is None:
-                tds.append("<td></td>")
+                tds.append(f"<{tag}></{tag}>")
             elif got.row == r and got.col == k:
                 rowspan = f' rowspan="{got.rowspan}"' if got.rowspan > 1 else ""
                 colspan = f' colspan="{got.colspan}"' if got.colspan > 1 else ""
-                tds.append(f"<td{rowspan}{colspan}>{html.escape(texts[id(got)])}</td>")
+                cell_tag = "th" if got.row < heads else "td"
+                tds.append(f"<{cell_tag}{rowspan}{colspan}>{html.escape(texts[id(got)])}</{cell_tag}>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
+    if heads:
+        return "<table><thead>" + "".join(rows[:heads]) + "</thead><tbody>" + "".join(rows[heads:]) + "</tbody></table>"
     return "<table>" + "".join(rows) + "</table>"
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Optional
 
 import pymupdf
 
+from .ligatures import fix_lam_alef
 from .regions import Rect, Word
 
 _VISIBLE = 16 | 8  # FZ_STEXT_FILLED | FZ_STEXT_STROKED: anything else is render mode 3 (invisible)
@@ -39,9 +41,9 @@ class SpanSurvey:
     math: list[tuple[Rect, int]] = field(default_factory=list)
 
 
-def survey_spans(page: pymupdf.Page) -> SpanSurvey:
+def survey_spans(page: pymupdf.Page, textpage: Optional[pymupdf.TextPage] = None) -> SpanSurvey:
     survey = SpanSurvey()
-    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)["blocks"]:
+    for block in page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT, textpage=textpage)["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
                 n = len(span["text"].strip())
@@ -63,10 +65,13 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
                             "\ufb05": "st", "\ufb06": "st"})
 
 
-def page_words(page: pymupdf.Page, hidden: list[tuple]) -> list[Word]:
+def page_words(page: pymupdf.Page, hidden: list[tuple], textpage: Optional[pymupdf.TextPage] = None) -> list[Word]:
     """Visible words with their line identity; invisible ones are left out (they are not on the page)."""
     words = []
-    for x0, y0, x1, y1, text, block, line, _ in page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS):
+    # One text page for the words and, on Arabic pages, their characters (TEXTFLAGS_WORDS == TEXTFLAGS_TEXT).
+    textpage = textpage or page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)
+    raw = fix_lam_alef(page, page.get_text("words", flags=pymupdf.TEXTFLAGS_WORDS, textpage=textpage), textpage)
+    for x0, y0, x1, y1, text, block, line, _ in raw:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         if hidden and any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in hidden):
             continue
@@ -80,6 +85,7 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
     Text-layer line ids are kept apart unless they sit on the same baseline band, which also
     merges the fragments some producers write one word at a time.
     """
+    words, caps = _drop_caps(words)
     lines: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.cy, w.bbox[0])):
         for line in reversed(lines[-6:]):  # sorted by height: only the latest lines can share a band
@@ -94,6 +100,35 @@ def group_lines(words: list[Word]) -> list[list[Word]]:
             lines.append([w])
     lines = [_reading_order(line) for line in lines]
     lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), min(w.bbox[0] for w in ln)))
+    return _attach_caps(lines, caps) if caps else lines
+
+
+_CAP_HEIGHT = 2.2  # of the median word height: a drop cap spans two lines or more
+
+
+def _drop_caps(words: list[Word]) -> tuple[list[Word], list[Word]]:
+    """A paragraph's enlarged first letter, spanning several of its lines, is set apart from them."""
+    if len(words) < 6:
+        return words, []
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in words)
+    median = heights[len(heights) // 2]
+    caps = [w for w in words if len(w.text) <= 2 and w.text[:1].isalpha() and w.bbox[3] - w.bbox[1] >= _CAP_HEIGHT * median]
+    return ([w for w in words if w not in caps], caps) if caps else (words, [])
+
+
+def _attach_caps(lines: list[list[Word]], caps: list[Word]) -> list[list[Word]]:
+    """Each drop cap joins the first word of the first line beside it at its top ("O" + "ver" = "Over")."""
+    for cap in caps:
+        for line in lines:
+            first = line[0]
+            h = first.bbox[3] - first.bbox[1]
+            if first.bbox[0] >= cap.bbox[2] - 1 and cap.bbox[1] - h <= first.bbox[1] <= cap.bbox[1] + 1.5 * h:
+                line[0] = Word((cap.bbox[0], min(cap.bbox[1], first.bbox[1]), first.bbox[2], first.bbox[3]),
+                               cap.text + first.text, first.line)
+                break
+        else:
+            lines.append([cap])
+            lines.sort(key=lambda ln: (min(w.bbox[1] for w in ln), min(w.bbox[0] for w in ln)))
     return lines
 
 

@@ -1,0 +1,111 @@
+"""Scans as real documents have them: an OCR text layer, small pages scanned at high resolution,
+scripts the bundled OCR model does not read, text drawn on pictures."""
+
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from dotsparse.engines.embedded.scan import ocr_dpi
+from dotsparse.engines.embedded.layout import text_in_pictures
+from dotsparse.engines.embedded.regions import Region, Word
+from dotsparse.model import Category
+
+from . import embedded_docs as docs
+from . import embedded_realdocs as real
+from .embedded_run import engine_for_module, markdown, request, run
+
+pytestmark = pytest.mark.slow
+LINES = ["Quarterly report", "Revenue grew by twelve percent"]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    yield from engine_for_module("auto")
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scans") / "source.pdf"
+    docs.small_text_page(path, LINES)
+    return path
+
+
+def test_an_ocr_layer_that_agrees_with_the_image_is_the_text(tmp_path, engine, source):
+    scan = tmp_path / "layered.pdf"
+    # The layer says "eleven" where the image says "twelve": only the layer can produce "eleven".
+    real.ocr_layer_scan(source, scan, replace={"twelve": "eleven"})
+    answer = run(engine, [request(scan)])[0]
+    md = markdown(answer, furniture=True).lower()
+    assert "eleven" in md and "quarterly report" in md
+    assert not any(b.category == "Picture" for b in answer.blocks)  # the scan's image is not a page-sized picture
+
+
+def test_ocr_always_reads_the_image_under_the_layer(tmp_path, source):
+    scan = tmp_path / "layered.pdf"
+    real.ocr_layer_scan(source, scan, replace={"twelve": "eleven"})
+    for eng in engine_for_module("always"):
+        md = markdown(run(eng, [request(scan)])[0], furniture=True).lower()
+    assert "twelve" in md and "eleven" not in md
+
+
+def test_small_page_is_read_at_the_scans_own_resolution(tmp_path, engine):
+    scan = tmp_path / "receipt.pdf"
+    lines = ["Receipt number 4471 for coffee beans", "Total amount paid twelve dollars"]
+    real.small_page_scan(scan, lines, dpi=600)
+    assert ocr_dpi(pymupdf.open(scan)[0]) == pytest.approx(600, rel=0.02)
+    md = markdown(run(engine, [request(scan)])[0], furniture=True).lower()
+    assert "coffee beans" in md and "twelve dollars" in md
+
+
+@pytest.mark.parametrize("text, rtl", [
+    ("대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면 보험기간 중에 발생한 "
+     "급격하고도 우연한 외래의 사고로 신체에 입은 상해라고 규정하고 있다.", False),
+    ("عندما يجتمع التفكير التحليلي مع مهارات البرمجة، يصبح من الممكن معالجة كميات هائلة من البيانات واستخراج "
+     "الأنماط والتوجهات منها. يمكن للمبرمجين استخدام الأدوات لتنفيذ عمليات تحليلية متقدمة.", True),
+])
+def test_a_script_the_ocr_model_does_not_read_is_marked(tmp_path, engine, text, rtl):
+    scan = tmp_path / "script.pdf"
+    real.script_scan(scan, text, rtl)
+    answer = run(engine, [request(scan)])[0]
+    kinds = {k for k, _ in answer.notes}
+    assert kinds & {"ocr_unsupported_script", "ocr_low_confidence"}
+    assert all("script" in detail for _, detail in answer.notes)
+
+
+def test_a_clean_scan_has_no_notes(tmp_path, engine, source):
+    scan = tmp_path / "clean.pdf"
+    docs.image_only_pdf(source, scan, dpi=200)
+    assert run(engine, [request(scan)])[0].notes == []
+
+
+def _w(x: float, y: float, text: str) -> Word:
+    return Word((x, y, x + 6 * len(text), y + 10), text, (0, int(y)))
+
+
+def test_running_text_and_formulas_on_a_picture_are_kept_labels_stay():
+    words = [_w(20, 20, "Euler's"), _w(80, 20, "identity"),
+             _w(20, 40, "e^(i"), _w(60, 40, "pi)"), _w(90, 40, "+"), _w(100, 40, "1"), _w(110, 40, "="), _w(120, 40, "0"),
+             _w(20, 60, "links"), _w(60, 60, "five"), _w(95, 60, "constants"), _w(160, 60, "of"), _w(175, 60, "analysis"),
+             _w(20, 90, "2019")]
+    card = Region(bbox=(10, 10, 250, 110), category=Category.PICTURE, words=list(words))
+    out = text_in_pictures([card], page_area=600 * 800)
+    texts = [" ".join(w.text for w in r.words) for r in out if r.category != Category.PICTURE]
+    assert any("=" in t for t in texts) and any("constants" in t for t in texts)
+    picture = next(r for r in out if r.category == Category.PICTURE)
+    assert [w.text for w in picture.words] == ["Euler's", "identity", "2019"]
+
+
+def test_a_page_sized_picture_gives_way_to_its_text():
+    words = [_w(20, 20, "Scanned"), _w(80, 20, "letter")]
+    out = text_in_pictures([Region(bbox=(0, 0, 600, 800), category=Category.PICTURE, words=words)], 600 * 800)
+    assert [r.category for r in out] == [Category.TEXT]
+
+
+def test_text_drawn_as_outlines_is_read(tmp_path, engine):
+    path = tmp_path / "outlines.pdf"
+    real.outline_heading_page(path, "Annual Report 2024")
+    assert "Annual" not in pymupdf.open(path)[0].get_text()  # no text layer for the heading
+    md = markdown(run(engine, [request(path)])[0])
+    assert md.startswith("Annual Report 2024") or "Annual Report 2024" in md.split("\n\n")[0]
+    assert "The committee reviewed" in md
