@@ -6,7 +6,6 @@ the boxes on a blank page of the page's size and says why. Not thread-safe (PyMu
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import Optional
@@ -16,6 +15,7 @@ from PIL import Image, ImageOps
 
 from ..fileio import atomic_write_bytes
 from ..model import DocumentInfo
+from ..raster import file_sha256
 
 VIEW_LONG_SIDE = 1200  # pixels on the longer side: sharp in a half-screen pane; ~100 KB and 4 MB decoded a page
 JPEG_QUALITY = 80
@@ -30,17 +30,9 @@ def locate_source(info: DocumentInfo, roots: list[Path]) -> tuple[Optional[Path]
     if not seen:
         return None, f"source not found at {info.source}: boxes are drawn on a blank page"
     for path in seen:
-        if _sha256(path) == info.sha256:
+        if file_sha256(path) == info.sha256:
             return path, None
     return None, f"{info.source} has changed since it was parsed: boxes are drawn on a blank page"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class PageImages:
