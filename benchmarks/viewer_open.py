@@ -4,9 +4,19 @@ Run: python benchmarks/viewer_open.py [--pages 2000] [--keep DIR]. Prints number
 
 A generated PDF of N text pages (title, paragraphs, a table and a formula on each) and its <doc>.json with
 the matching cells (12 a page), built into a viewer by `dotsparse view` (page images rendered for real from
-the PDF), then opened from file:// in Debian's chromium: at the top, at a deep link in the middle, after
-scrolling through 100 pages, and at the last page. Memory is the PSS of every browser process (shared pages
-counted once), read from /proc, plus the page's JS heap.
+the PDF), then opened from file:// in Debian's chromium (through Playwright, 1400x900): at the top, at a deep
+link in the middle, at the last page, then scrolled from the first page to the last.
+
+Memory is read from /proc, not from the page: the proportional set size (PSS, shared pages counted once) of
+every process of the browser, summed by process type (browser, renderer, gpu-process, utility, zygote) and
+in all, sampled every 20 scroll steps while scrolling, so the peak is reported, not only the end. "renderer"
+is the tab's own process (Chrome's task manager calls it the tab's memory); "all" is the whole browser, whose
+idle baseline (about:blank) is printed first. The JS heap (CDP Performance.getMetrics JSHeapUsedSize) is
+printed too: it is a small part of a tab's memory.
+
+Two scrolls: a fling from the first page to the last (900 px every 25 ms: the viewer builds nothing while
+the view flies past, then builds the pages where it stops), and reading pace (900 px every 400 ms over 60
+screens, every page built, image and formulas included).
 """
 
 from __future__ import annotations
@@ -36,10 +46,8 @@ WORDS = ("document parsing layout reading order table formula caption footnote h
 MARK = """(() => { window.__t = {}; const mark = (k) => { if (!(k in window.__t)) window.__t[k] = performance.now(); };
   new MutationObserver(() => {
     if (document.querySelector('#pages .cell')) mark('content');
-    const img = document.querySelector('#pages img.page-image');
-    if (img && !window.__imgHooked) { window.__imgHooked = true;
-      const done = () => mark('image'); img.complete ? done() : img.addEventListener('load', done); }
-  }).observe(document, {subtree: true, childList: true}); })();"""
+    if (document.querySelector('#pages canvas.page-image[data-loaded]')) mark('image');
+  }).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-loaded']}); })();"""
 
 
 def sentence(seed: int, n: int) -> str:
@@ -137,38 +145,67 @@ def poll(page, expression: str, timeout_s: float = 30.0) -> None:
         time.sleep(0.01)
 
 
-def measure(browser, url: str, label: str, pages: int, scroll: int = 0) -> None:
+def open_viewer(browser, url: str):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.add_init_script(MARK)
     started = time.monotonic()
     page.goto(url)
     poll(page, "window.__t && 'content' in window.__t && 'image' in window.__t")
-    wall = time.monotonic() - started
+    return context, page, time.monotonic() - started
+
+
+def report_open(browser, url: str, label: str, pages: int) -> None:
+    context, page, wall = open_viewer(browser, url)
     t = page.evaluate("window.__t")
     nav = page.evaluate("performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
-    for _ in range(scroll):
-        page.mouse.wheel(0, 900)
-        page.wait_for_timeout(25)
-    if scroll:
-        page.wait_for_timeout(500)
+    page.wait_for_timeout(300)
+    pss = browser_pss_mb()
+    print(f"{label:34} open {wall * 1000:6.0f} ms (DOMContentLoaded {nav:5.0f} ms, first content {t['content']:5.0f} ms, "
+          f"first image {t['image']:5.0f} ms) | {memory(pss)} | {counts(page)}")
+    context.close()
+
+
+def memory(pss: dict[str, float]) -> str:
+    return (f"PSS all {pss['all']:4.0f} MB (renderer {pss.get('renderer', 0):4.0f}, browser {pss.get('browser', 0):3.0f}, "
+            f"gpu {pss.get('gpu-process', 0):3.0f}, utility {pss.get('utility', 0):3.0f}, zygote {pss.get('zygote', 0):3.0f})")
+
+
+def counts(page) -> str:
+    shown = page.evaluate("document.querySelectorAll('#pages .cell').length")
+    built = page.evaluate("document.querySelectorAll('#pages > section:not(:empty)').length")
+    nodes = page.evaluate("document.getElementsByTagName('*').length")
+    return f"{built} pages built, {shown} cells, {nodes} DOM nodes"
+
+
+def report_scroll(browser, url: str, label: str, step_ms: int, screens: int | None) -> None:
+    """Scroll 900 px a step; screens=None: from the first page to the last."""
+    context, page, _ = open_viewer(browser, url)
     cdp = context.new_cdp_session(page)
     cdp.send("Performance.enable")
+    peak: dict[str, float] = {}
+    started, steps, last_y = time.monotonic(), 0, -1.0
+    while screens is None or steps < screens:
+        page.mouse.wheel(0, 900)
+        page.wait_for_timeout(step_ms)
+        steps += 1
+        if steps % 20 == 0:
+            for kind, value in browser_pss_mb().items():
+                peak[kind] = max(peak.get(kind, 0.0), value)
+            y = page.evaluate("scrollY")
+            if screens is None and y == last_y:
+                break
+            last_y = y
+    page.wait_for_timeout(1000)  # the pages where it stopped are built
+    end = browser_pss_mb()
+    for kind, value in end.items():
+        peak[kind] = max(peak.get(kind, 0.0), value)
     heap = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    nodes = page.evaluate("document.getElementsByTagName('*').length")
-    pss = browser_pss_mb()
-    if scroll:  # what Chromium keeps only until the system asks for memory back (decoded images, caches)
-        cdp.send("Memory.simulatePressureNotification", {"level": "critical"})
-        page.wait_for_timeout(1000)
-        after = browser_pss_mb()
-        print(f"{'  ... after a memory-pressure signal':34} PSS {after['all']:4.0f} MB (renderer "
-              f"{after.get('renderer', 0):4.0f})")
-    shown = page.evaluate("document.querySelectorAll('#pages .cell').length")
-    print(f"{label:34} open {wall * 1000:6.0f} ms (DOMContentLoaded {nav:5.0f} ms, first content {t['content']:5.0f} ms, "
-          f"first image {t['image']:5.0f} ms) | PSS {pss['all']:4.0f} MB (renderer {pss.get('renderer', 0):4.0f}, "
-          f"browser {pss.get('browser', 0):3.0f}, gpu {pss.get('gpu-process', 0):3.0f}), JS heap "
-          f"{heap.get('JSHeapUsedSize', 0) / 2**20:5.1f} MB | {nodes} DOM nodes, {shown} cells rendered of "
-          f"{pages * 12}")
+    at = page.evaluate("(() => { const s = document.querySelector('#pages > section:not(:empty)'); "
+                       "return s ? s.dataset.page : '-'; })()")
+    print(f"{label:34} {steps} steps in {time.monotonic() - started:4.0f} s, ended at page {at}")
+    print(f"{'  peak while scrolling':34} {memory(peak)}")
+    print(f"{'  at the end':34} {memory(end)}, JS heap {heap.get('JSHeapUsedSize', 0) / 2**20:4.1f} MB | {counts(page)}")
     context.close()
 
 
@@ -201,17 +238,17 @@ def main() -> None:
             url = html_path.resolve().as_uri()
             blank = browser.new_page()
             blank.goto("about:blank")
-            pss = browser_pss_mb()
-            print(f"{'about:blank (baseline)':34} PSS {pss['all']:4.0f} MB (renderer {pss.get('renderer', 0):4.0f}, "
-                  f"browser {pss.get('browser', 0):3.0f}, gpu {pss.get('gpu-process', 0):3.0f})")
+            blank.wait_for_timeout(500)
+            print(f"{'about:blank (baseline)':34} {memory(browser_pss_mb())}")
             blank.close()
-            measure(browser, url, "open at the top", args.pages)
+            report_open(browser, url, "open at the top", args.pages)
             if args.only_open:
                 browser.close()
                 return
-            measure(browser, url + f"#p{args.pages // 2}-c3", f"deep link #p{args.pages // 2}-c3", args.pages)
-            measure(browser, url, "top, then 100 screens of scrolling", args.pages, scroll=100)
-            measure(browser, url + f"#p{args.pages}", f"deep link #p{args.pages}", args.pages)
+            report_open(browser, url + f"#p{args.pages // 2}-c3", f"deep link #p{args.pages // 2}-c3", args.pages)
+            report_open(browser, url + f"#p{args.pages}", f"deep link #p{args.pages}", args.pages)
+            report_scroll(browser, url, "fling, first page to last", 25, None)
+            report_scroll(browser, url, "reading pace, 60 screens", 400, 60)
             browser.close()
     finally:
         if not args.keep:

@@ -25,12 +25,13 @@ def test_boxes_are_drawn_at_bbox_px_within_a_pixel(open_page, layout_doc, width,
     opened = open_page(layout_doc, width=width, scale=scale)
     data = page_json(layout_doc)
     for page in data["pages"]:
+        opened.page.locator(f"#p{page['page']}").scroll_into_view_if_needed()
         shown(opened, page["page"])
-        wait_until(opened.page, f"document.querySelector('#p{page['page']} img.page-image').complete")
+        opened.page.wait_for_selector(f"#p{page['page']} canvas.page-image[data-loaded]")
         boxed = [c for c in page["cells"] if c["bbox_px"]]
         boxes = opened.page.locator(f"#p{page['page']} .box")
         assert boxes.count() == len(boxed)
-        img = opened.page.locator(f"#p{page['page']} img.page-image").bounding_box()
+        img = opened.page.locator(f"#p{page['page']} canvas.page-image").bounding_box()
         w, h = page["geometry"]["width_px"], page["geometry"]["height_px"]
         for i, c in enumerate(boxed):
             box = boxes.nth(i)
@@ -45,14 +46,24 @@ def test_boxes_are_drawn_at_bbox_px_within_a_pixel(open_page, layout_doc, width,
     assert opened.errors == [] and opened.dialogs == []
 
 
-def test_the_page_image_is_the_rendered_source_at_the_page_aspect(open_page, layout_doc):
-    opened = open_page(layout_doc)
-    shown(opened, 1)
-    wait_until(opened.page, "document.querySelector('#p1 img.page-image').complete")
-    natural = opened.page.evaluate("(() => { const i = document.querySelector('#p1 img.page-image');"
-                                   " return [i.naturalWidth, i.naturalHeight]; })()")
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_the_page_image_is_the_rendered_source_decoded_once_at_the_size_shown(open_page, layout_doc, scale):
+    from PIL import Image
+
+    with Image.open(layout_doc.parent / "view" / "p0001.jpg") as jpeg:
+        assert jpeg.height == 1200
+        file_ratio = jpeg.width / jpeg.height
     g = geometry()
-    assert natural[1] == 1200 and abs(natural[0] / natural[1] - g.width_px / g.height_px) < 0.005
+    assert abs(file_ratio - g.width_px / g.height_px) < 0.005
+    opened = open_page(layout_doc, scale=scale)
+    shown(opened, 1)
+    opened.page.wait_for_selector("#p1 canvas.page-image[data-loaded]")
+    got = opened.page.evaluate("(() => { const c = document.querySelector('#p1 canvas.page-image');"
+                               " return [c.width, c.height, c.getBoundingClientRect().width]; })()")
+    width, height, css_width = got
+    assert abs(width / height - file_ratio) < 0.01
+    assert abs(width - min(jpeg.width, css_width * scale)) <= 1, "decoded at the size shown, never above the file's"
+    assert opened.page.locator("#pages img:not(.crop)").count() == 0, "no <img> leaves a decoded page in the image cache"
 
 
 def test_selection_works_both_ways_and_scrolls(open_page, layout_doc):
@@ -244,3 +255,30 @@ def test_picture_descriptions_are_shown_sanitized_under_the_crop(open_page, tmp_
     assert page.locator("#p1-c0 .description img, #p1-c0 [onclick]").count() == 0
     assert "the describer timed out" in page.locator("#p1-c1 .description").inner_text()
     assert opened.dialogs == []
+
+
+@pytest.mark.parametrize("width", [1400, 760])
+def test_only_pages_near_the_view_are_built_and_the_scroll_height_is_exact_before_they_are(open_page, tmp_path,
+                                                                                           width):
+    from tests.viewer.conftest import layout_page
+
+    out = tmp_path / "out"
+    write_output(out, "doc", [layout_page(n) for n in range(1, 31)], make_source(tmp_path / "s.pdf", 30))
+    build_views(out)
+    opened = open_page(out / "doc" / "doc.html", width=width)
+    page = opened.page
+    heights = "Array.from(document.querySelectorAll('#pages > section')).map(s => s.getBoundingClientRect().height)"
+    before, scroll_height = page.evaluate(heights), page.evaluate("document.documentElement.scrollHeight")
+    assert page.evaluate("document.querySelectorAll('#pages > section:empty').length") >= 26
+    for n in (8, 15, 23, 30, 4):
+        page.evaluate(f"location.hash = '#p{n}'")
+        page.wait_for_selector(f"#p{n} .content .cell")
+        page.wait_for_selector(f"#p{n} canvas.page-image[data-loaded]")
+        built = page.evaluate("Array.from(document.querySelectorAll('#pages > section:not(:empty)'), s => +s.dataset.page)")
+        assert n in built and len(built) <= 6, built
+        assert page.evaluate("document.querySelectorAll('#pages canvas').length") <= len(built)
+        now = page.evaluate(heights)
+        assert max(abs(a - b) for a, b in zip(before, now)) < 0.5, "a built page is as tall as its placeholder"
+        assert page.evaluate("document.documentElement.scrollHeight") == scroll_height
+    assert page.evaluate("document.getElementById('p30').childElementCount") == 0, "far pages are dropped"
+    assert opened.errors == []

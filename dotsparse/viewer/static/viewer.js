@@ -1,18 +1,31 @@
 /* dotsparse document viewer. Reads the JSON block of the page and view/pNNNN.js data files written by
    dotsparse.viewer. Text reaches the DOM as textContent, or as HTML that Python sanitized with nh3 (the
-   "h" field); KaTeX builds its DOM itself. No network, no eval, no inline handlers (the CSP forbids them). */
+   "h" field); KaTeX builds its DOM itself. No network, no eval, no inline handlers (the CSP forbids them).
+
+   Memory stays flat however long the document: every page is an empty placeholder whose height the
+   stylesheet fixes from the page's aspect ratio (so the scroll height is exact before anything loads), and
+   only pages within a screen or two of the view get their DOM, data and image. The image is decoded once
+   into a canvas from a small pool, not shown as an <img>, whose decoded copy Chromium keeps in its image
+   cache long after the element is gone. */
 (function () {
   "use strict";
 
   const doc = JSON.parse(document.getElementById("dotsparse-document").textContent);
   const pagesEl = document.getElementById("pages");
-  const byNo = new Map();        // page number -> page state
-  const waiting = new Map();     // page number -> [resolve] for callers awaiting its data
+  const states = [];             // in page order: {summary, index, section, live}
+  const byNo = new Map();        // page number -> state
   const numbers = doc.pages.map(function (p) { return p.page; });
+  const live = new Set();        // states whose page is built
+  const records = new Map();     // page number -> its data file's record, least recently used first
+  const waiting = new Map();     // page number -> [resolve] for callers awaiting its record
+  const canvases = [];           // spare canvases for page images
+  const KEEP_RECORDS = 24, KEEP_CANVASES = 8;
+  const BUILD_ABOVE = 0.5, BUILD_BELOW = 1.5, DROP_ABOVE = 2, DROP_BELOW = 3, FAST = 3;  // screens, screens/s
   let selected = null;           // {page, order}
   let query = "";
   let hits = [];
   let hitIndex = -1;
+  let searchIndex = null;        // page number -> [[order, lower-case text]], built on the first search
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -29,13 +42,13 @@
     return (value / total * 100) + "%";
   }
 
-  /* ---------- page skeletons, built for every page up front (cheap: a few elements each) ---------- */
-
   function badge(text, cls, title) {
     const b = el("span", "badge " + cls, text);
     if (title) b.title = title;
     return b;
   }
+
+  /* ---------- a page's parts: head, notes, figure ---------- */
 
   function pageHead(p) {
     const head = el("div", "page-head");
@@ -43,122 +56,221 @@
     link.href = "#p" + p.page;
     head.append(link, badge(p.status, "st-" + p.status));
     if (p.truncated_cells) head.append(badge(p.truncated_cells + " truncated block" + (p.truncated_cells > 1 ? "s" : ""), "note truncated"));
-    if (p.fallbacks) head.append(badge("fallback: " + p.fallbacks.join(" → "), "note fallbacks"));
+    if (p.fallbacks) head.append(badge("fallback: " + p.fallbacks.join(" → "), "note fallbacks", p.fallbacks.join(" → ")));
     if (p.repairs) head.append(badge(p.repairs.length + " repair" + (p.repairs.length > 1 ? "s" : ""), "note repairs"));
     head.append(el("span", "count", p.cells + " block" + (p.cells === 1 ? "" : "s")));
-    if (p.error || p.repairs || p.fallbacks) {
-      const details = el("details", "page-notes");
-      details.append(el("summary", null, p.error ? "error" : "repairs and fallbacks"));
-      if (p.error) details.append(el("p", "error", p.error));
-      if (p.fallbacks) details.append(el("p", null, "Fallback steps: " + p.fallbacks.join(", ")));
-      if (p.repairs) {
-        const list = el("ul", "repairs");
-        p.repairs.forEach(function (r) { list.append(el("li", null, r[0] + (r[1] ? ": " + r[1] : ""))); });
-        details.append(list);
-      }
-      if (p.error) details.open = true;
-      head.append(details);
-    }
     return head;
   }
 
-  function estimatedHeight(p) {
-    // the figure's height as the stylesheet sizes it, plus the page head: where pages not yet laid out sit
-    if (!p.w || !p.h) return 160;
-    const ratio = p.w / p.h;
-    const column = window.innerWidth > 900 ? (window.innerWidth - 80) / 2 : window.innerWidth - 60;
-    const width = Math.min(column, (window.innerHeight - 135) * ratio);
-    return Math.round(width / ratio + 70);
+  function pageNotes(p) {
+    if (!p.error && !p.repairs && !p.fallbacks) return null;
+    const details = el("details", "page-notes");
+    details.append(el("summary", null, p.error ? "error" : "repairs and fallbacks"));
+    if (p.error) details.append(el("p", "error", p.error));
+    if (p.fallbacks) details.append(el("p", null, "Fallback steps: " + p.fallbacks.join(", ")));
+    if (p.repairs) {
+      const list = el("ul", "repairs");
+      p.repairs.forEach(function (r) { list.append(el("li", null, r[0] + (r[1] ? ": " + r[1] : ""))); });
+      details.append(list);
+    }
+    if (p.error) details.open = true;
+    return details;
   }
 
-  function skeleton(p) {
+  function placeholder(p) {
     const section = el("section", "page status-" + p.status);
-    section.style.containIntrinsicSize = "auto " + estimatedHeight(p) + "px";
-    if (p.w && p.h) section.style.setProperty("--page-ratio", String(p.w / p.h));
     section.id = "p" + p.page;
     section.dataset.page = p.page;
-    const body = el("div", "page-body");
+    if (p.w && p.h) section.style.setProperty("--page-ratio", String(p.w / p.h));
+    else section.classList.add("no-geometry");
+    return section;
+  }
+
+  /* ---------- building and dropping pages as they come near the view and leave it ---------- */
+
+  function build(state) {
+    if (state.live) return;
+    const p = state.summary;
+    const parts = {figure: null, boxes: null, canvas: null, img: null, content: el("div", "content"), painted: 0,
+                   natural: 0, rendered: false, ready: null};
+    state.live = parts;
+    live.add(state);
     const figCol = el("div", "figure-col");
-    const state = {summary: p, section: section, figure: null, boxes: null, img: null, content: null,
-                   data: null, loading: false, shown: false};
     if (p.w && p.h) {
-      const figure = el("div", "figure");
-      figure.style.aspectRatio = p.w + " / " + p.h;
-      const boxes = el("div", "boxes");
-      figure.append(boxes);
-      if (p.image_note) figure.append(el("div", "image-note", p.image_note));
-      figCol.append(figure);
-      state.figure = figure;
-      state.boxes = boxes;
-      boxes.addEventListener("click", onBoxClick);
+      parts.figure = el("div", "figure");
+      parts.boxes = el("div", "boxes");
+      parts.figure.append(parts.boxes);
+      if (p.image_note) parts.figure.append(el("div", "image-note", p.image_note));
+      parts.boxes.addEventListener("click", onBoxClick);
+      figCol.append(parts.figure);
     } else {
       figCol.append(el("div", "no-figure", "No page image: the page failed before it was rendered."));
     }
-    const content = el("div", "content");
-    content.append(el("div", "placeholder", "…"));
-    content.addEventListener("click", onContentClick);
-    state.content = content;
-    body.append(figCol, content);
-    section.append(pageHead(p), body);
-    return state;
+    const notes = pageNotes(p);
+    parts.content.append(el("div", "placeholder", "…"));
+    if (notes) parts.content.prepend(notes);
+    parts.content.addEventListener("click", onContentClick);
+    const body = el("div", "page-body");
+    body.append(figCol, parts.content);
+    state.section.replaceChildren(pageHead(p), body);
+    if (p.image && parts.figure) loadImage(state);
+    parts.ready = ensureRecord(p.page).then(function (record) {
+      if (state.live === parts) render(state, record);
+      return state;
+    });
   }
 
-  /* ---------- loading and unloading as pages scroll by ---------- */
+  function drop(state) {
+    const parts = state.live;
+    if (!parts) return;
+    releaseImage(parts);
+    state.section.replaceChildren();
+    state.live = null;
+    live.delete(state);
+  }
 
-  function requestData(state) {
-    if (state.data || state.loading) return;
-    state.loading = true;
+  function loadImage(state) {
+    const parts = state.live;
+    const canvas = canvases.pop() || el("canvas", "page-image");
+    canvas.removeAttribute("data-loaded");
+    parts.canvas = canvas;
+    parts.figure.prepend(canvas);
+    const img = new Image();
+    parts.img = img;
+    img.addEventListener("load", function () { if (state.live === parts) paint(parts, img); });
+    img.addEventListener("error", function () {
+      if (state.live === parts) parts.figure.append(el("div", "image-note", "Could not load " + state.summary.image));
+    });
+    img.src = state.summary.image;
+  }
+
+  function paint(parts, img) {
+    // decode once at the size shown (never above the file's): the canvas holds the only decoded copy
+    const shown = parts.figure.getBoundingClientRect().width * (window.devicePixelRatio || 1);
+    const scale = Math.min(1, Math.max(shown, 16) / img.naturalWidth);
+    const w = Math.max(1, Math.round(img.naturalWidth * scale));
+    const h = Math.max(1, Math.round(img.naturalHeight * scale));
+    createImageBitmap(img, {resizeWidth: w, resizeHeight: h, resizeQuality: "medium"}).then(function (bitmap) {
+      if (parts.img !== img) { bitmap.close(); return; }
+      img.removeAttribute("src");
+      parts.img = null;
+      const canvas = parts.canvas;
+      if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+      canvas.getContext("2d").drawImage(bitmap, 0, 0);
+      bitmap.close();
+      canvas.dataset.loaded = "1";
+      parts.painted = w;
+      parts.natural = img.naturalWidth;
+    }, function () { /* the figure keeps its boxes on a blank page */ });
+  }
+
+  function releaseImage(parts) {
+    if (parts.img) { parts.img.removeAttribute("src"); parts.img = null; }
+    const canvas = parts.canvas;
+    if (!canvas) return;
+    canvas.remove();
+    parts.canvas = null;
+    if (canvases.length < KEEP_CANVASES) canvases.push(canvas);
+    else { canvas.width = 0; canvas.height = 0; }
+  }
+
+  function sharpen(state) {
+    // after a zoom or resize: decode again where the canvas has fewer pixels than the screen shows
+    const parts = state.live;
+    if (!parts || !parts.canvas || !parts.painted) return;
+    const shown = parts.figure.getBoundingClientRect().width * (window.devicePixelRatio || 1);
+    if (shown > parts.painted * 1.15 && parts.painted < parts.natural) {
+      releaseImage(parts);
+      loadImage(state);
+    }
+  }
+
+  function firstBelow(y) {
+    // index of the first page whose bottom is below y (viewport coordinates); pages are in order
+    let lo = 0, hi = states.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (states[mid].section.getBoundingClientRect().bottom > y) hi = mid; else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  let lastY = window.scrollY, lastT = performance.now(), idle = null;
+
+  function update(force) {
+    // drop pages far from the view at once; build the near ones unless the view is flying past them (a fling
+    // through a thousand pages would build and throw away a thousand), then when it slows down or stops
+    const screen = window.innerHeight;
+    live.forEach(function (state) {
+      const r = state.section.getBoundingClientRect();
+      if (r.bottom < -DROP_ABOVE * screen || r.top > (1 + DROP_BELOW) * screen) drop(state);
+    });
+    const now = performance.now(), y = window.scrollY;
+    const speed = Math.abs(y - lastY) / screen / Math.max(1, now - lastT) * 1000;  // screens a second
+    lastY = y; lastT = now;
+    clearTimeout(idle);
+    if (!force && speed > FAST) { idle = setTimeout(update, 120); return; }
+    for (let i = firstBelow(-BUILD_ABOVE * screen); i < states.length; i++) {
+      if (states[i].section.getBoundingClientRect().top > (1 + BUILD_BELOW) * screen) break;
+      build(states[i]);
+    }
+  }
+
+  let scheduled = false;
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(function () { scheduled = false; update(false); });
+  }
+
+  /* ---------- page records: view/pNNNN.js, loaded when needed, a few kept ---------- */
+
+  function requestRecord(pageNo) {
+    const state = byNo.get(pageNo);
     const script = document.createElement("script");
     script.src = state.summary.data;
     script.addEventListener("error", function () {
-      state.loading = false;
-      state.content.replaceChildren(el("p", "error", "Could not load " + state.summary.data));
+      script.remove();
+      const record = {page: pageNo, cells: [], missing: true};
+      window.DotsparseViewer.page(pageNo, record);
     });
     script.addEventListener("load", function () { script.remove(); });
     document.head.append(script);
   }
 
-  function ensureData(pageNo) {
-    const state = byNo.get(pageNo);
-    if (!state) return Promise.reject(new Error("no page " + pageNo));
-    if (state.data) return Promise.resolve(state);
+  function ensureRecord(pageNo) {
+    if (!byNo.has(pageNo)) return Promise.reject(new Error("no page " + pageNo));
+    if (records.has(pageNo)) {
+      const record = records.get(pageNo);
+      records.delete(pageNo);
+      records.set(pageNo, record);
+      return Promise.resolve(record);
+    }
     return new Promise(function (resolve) {
-      if (!waiting.has(pageNo)) waiting.set(pageNo, []);
+      if (!waiting.has(pageNo)) { waiting.set(pageNo, []); requestRecord(pageNo); }
       waiting.get(pageNo).push(resolve);
-      requestData(state);
     });
   }
 
-  function show(state) {
-    if (state.figure && !state.img && state.summary.image) {
-      const img = el("img", "page-image");
-      img.alt = "Page " + state.summary.page;
-      img.decoding = "async";
-      img.src = state.summary.image;
-      state.figure.prepend(img);
-      state.img = img;
-    }
-    if (state.data && !state.shown) render(state);
-    else requestData(state);
-  }
-
-  function hide(state) {
-    if (!state.img && !state.shown) return;
-    state.section.style.minHeight = state.section.offsetHeight + "px";
-    if (state.img) { state.img.removeAttribute("src"); state.img.remove(); state.img = null; }
-    if (state.shown) {
-      if (state.boxes) state.boxes.replaceChildren();
-      state.content.replaceChildren(el("div", "placeholder", "…"));
-      state.shown = false;
+  function keepFewRecords() {
+    for (const pageNo of Array.from(records.keys())) {
+      if (records.size <= KEEP_RECORDS) break;
+      if (!byNo.get(pageNo).live) records.delete(pageNo);
     }
   }
 
-  const near = new IntersectionObserver(function (entries) {
-    entries.forEach(function (e) { if (e.isIntersecting) show(byNo.get(Number(e.target.dataset.page))); });
-  }, {rootMargin: "100% 0px"});
-  const far = new IntersectionObserver(function (entries) {
-    entries.forEach(function (e) { if (!e.isIntersecting) hide(byNo.get(Number(e.target.dataset.page))); });
-  }, {rootMargin: "300% 0px"});
+  window.DotsparseViewer = {
+    page: function (pageNo, record) {
+      if (!byNo.has(pageNo) || !record || !Array.isArray(record.cells)) return;
+      records.delete(pageNo);
+      records.set(pageNo, record);
+      if (searchIndex) indexRecord(pageNo, record);
+      const resolvers = waiting.get(pageNo) || [];
+      waiting.delete(pageNo);
+      resolvers.forEach(function (resolve) { resolve(record); });
+      keepFewRecords();
+    }
+  };
 
   /* ---------- rendering one page's boxes and content ---------- */
 
@@ -220,21 +332,22 @@
     });
   }
 
-  function render(state) {
+  function render(state, record) {
     const p = state.summary;
-    const data = state.data;
-    if (state.boxes) state.boxes.replaceChildren();
+    const parts = state.live;
     const list = document.createDocumentFragment();
-    if (data.raw) {
+    if (record.missing) list.append(el("p", "error", "Could not load " + p.data));
+    if (record.raw) {
       const details = el("details", "raw");
-      details.append(el("summary", null, "The engine's answer, which could not be parsed"), el("pre", null, data.raw));
+      details.append(el("summary", null, "The engine's answer, which could not be parsed"), el("pre", null, record.raw));
       list.append(details);
     }
-    if (!data.cells.length) list.append(el("p", "muted", p.status === "failed" || p.status === "server-unavailable"
+    if (!record.cells.length && !record.missing) list.append(el("p", "muted", p.status === "failed" || p.status === "server-unavailable"
       ? "No content: the page failed." : "No blocks on this page."));
-    data.cells.forEach(function (cell) {
+    const boxes = document.createDocumentFragment();
+    record.cells.forEach(function (cell) {
       const extra = (cell.furniture ? " furniture" : "") + (cell.truncated ? " truncated" : "");
-      if (cell.b && state.boxes) {
+      if (cell.b && parts.boxes) {
         const box = el("div", "box " + catClass(cell.c) + extra);
         box.dataset.order = cell.o;
         box.title = cell.o + " " + cell.c;
@@ -243,7 +356,7 @@
         box.style.width = pct(cell.b[2] - cell.b[0], p.w);
         box.style.height = pct(cell.b[3] - cell.b[1], p.h);
         box.append(el("span", "num", cell.o));
-        state.boxes.append(box);
+        boxes.append(box);
       }
       const item = el("div", "cell " + catClass(cell.c) + extra);
       item.id = "p" + p.page + "-c" + cell.o;
@@ -257,36 +370,21 @@
       item.append(tag, body);
       list.append(item);
     });
-    state.content.replaceChildren(list);
-    state.section.style.minHeight = "";
-    state.shown = true;
+    if (parts.boxes) parts.boxes.replaceChildren(boxes);
+    const placeholderEl = parts.content.querySelector(".placeholder");
+    if (placeholderEl) placeholderEl.replaceWith(list);
+    parts.rendered = true;
     markHits(state);
     if (selected && selected.page === p.page) applySelection(false, false);
-  }
-
-  window.DotsparseViewer = {
-    page: function (pageNo, data) {
-      const state = byNo.get(pageNo);
-      if (!state) return;
-      state.data = data;
-      state.loading = false;
-      if (state.img || isNear(state.section)) render(state);
-      (waiting.get(pageNo) || []).forEach(function (resolve) { resolve(state); });
-      waiting.delete(pageNo);
-    }
-  };
-
-  function isNear(section) {
-    const r = section.getBoundingClientRect();
-    return r.bottom > -2 * window.innerHeight && r.top < 3 * window.innerHeight;
   }
 
   /* ---------- selection, both ways ---------- */
 
   function find(state, order) {
+    const parts = state.live;
     return {
-      box: state.boxes ? state.boxes.querySelector('.box[data-order="' + order + '"]') : null,
-      cell: state.content.querySelector('.cell[data-order="' + order + '"]')
+      box: parts && parts.boxes ? parts.boxes.querySelector('.box[data-order="' + order + '"]') : null,
+      cell: parts ? parts.content.querySelector('.cell[data-order="' + order + '"]') : null
     };
   }
 
@@ -296,8 +394,9 @@
 
   function applySelection(scrollBox, scrollCell) {
     clearSelection();
+    if (!selected) return;
     const state = byNo.get(selected.page);
-    if (!state || !state.shown) return;
+    if (!state || !state.live || !state.live.rendered) return;
     const found = find(state, selected.order);
     if (found.box) found.box.classList.add("selected");
     if (found.cell) found.cell.classList.add("selected");
@@ -305,14 +404,23 @@
     if (scrollBox && found.box) found.box.scrollIntoView({block: "nearest"});
   }
 
+  function bringIntoView(state) {
+    // a page out of reach is scrolled to first, then built where it now is
+    const r = state.section.getBoundingClientRect();
+    if (!state.live || r.bottom < 0 || r.top > window.innerHeight) state.section.scrollIntoView({block: "start"});
+    update(true);
+    build(state);
+    return state.live.ready;
+  }
+
   function select(pageNo, order, scrollBox, scrollCell) {
     selected = {page: pageNo, order: order};
     history.replaceState(null, "", "#p" + pageNo + "-c" + order);
     const state = byNo.get(pageNo);
-    if (state && state.shown) { applySelection(scrollBox, scrollCell); return Promise.resolve(); }
-    return ensureData(pageNo).then(function (st) {
-      if (!st.shown) { st.section.scrollIntoView({block: "start"}); show(st); if (!st.shown) render(st); }
-      applySelection(scrollBox, scrollCell);
+    if (!state) return Promise.resolve();
+    if (state.live && state.live.rendered) { applySelection(scrollBox, scrollCell); return Promise.resolve(); }
+    return bringIntoView(state).then(function () {
+      if (selected && selected.page === pageNo && selected.order === order) applySelection(scrollBox, scrollCell);
     });
   }
 
@@ -330,9 +438,9 @@
 
   /* ---------- keyboard: cells, pages, search ---------- */
 
-  function visibleCells(state) {
+  function visibleCells(record) {
     const hideFurniture = document.body.classList.contains("hide-furniture");
-    return state.data.cells.filter(function (c) { return !(hideFurniture && c.furniture); });
+    return record.cells.filter(function (c) { return !(hideFurniture && c.furniture); });
   }
 
   function stepCell(delta) {
@@ -340,13 +448,13 @@
     let order = selected ? selected.order : null;
     function attempt(hops) {
       if (index < 0 || index >= numbers.length || hops > numbers.length) return;
-      ensureData(numbers[index]).then(function (state) {
-        const cells = visibleCells(state);
+      ensureRecord(numbers[index]).then(function (record) {
+        const cells = visibleCells(record);
         let at = order === null ? (delta > 0 ? -1 : cells.length)
                                 : cells.findIndex(function (c) { return c.o === order; });
         if (at === -1 && order !== null) at = delta > 0 ? -1 : cells.length;
         const next = cells[at + delta];
-        if (next) { select(state.summary.page, next.o, true, true); return; }
+        if (next) { select(numbers[index], next.o, true, true); return; }
         index += delta; order = null;
         attempt(hops + 1);
       });
@@ -356,11 +464,7 @@
 
   function currentPageIndex() {
     if (selected) return numbers.indexOf(selected.page);
-    const sections = pagesEl.children;
-    for (let i = 0; i < sections.length; i++) {
-      if (sections[i].getBoundingClientRect().bottom > 80) return i;
-    }
-    return 0;
+    return Math.min(states.length - 1, firstBelow(80));
   }
 
   function stepPage(delta) {
@@ -375,7 +479,7 @@
     clearSelection();
     history.replaceState(null, "", "#p" + pageNo);
     state.section.scrollIntoView({block: "start"});
-    show(state);
+    update(true);
   }
 
   function onKey(event) {
@@ -405,23 +509,31 @@
     box.dispatchEvent(new Event("change"));
   }
 
-  /* ---------- search over every page's text (data files load on the first search) ---------- */
+  /* ---------- search over every page's text: a compact index, built from the data files on the first search ---------- */
 
-  function loadAll(progress) {
-    const missing = numbers.filter(function (n) { return !byNo.get(n).data; });
+  function indexRecord(pageNo, record) {
+    searchIndex.set(pageNo, record.cells.map(function (c) { return [c.o, String(c.s || "").toLowerCase()]; }));
+  }
+
+  function buildIndex(progress) {
+    if (!searchIndex) {
+      searchIndex = new Map();
+      records.forEach(function (record, pageNo) { indexRecord(pageNo, record); });
+    }
+    const missing = numbers.filter(function (n) { return !searchIndex.has(n); });
     let done = 0;
     function batch(start) {
       const part = missing.slice(start, start + 24);
       if (!part.length) return Promise.resolve();
       return Promise.all(part.map(function (n) {
-        return ensureData(n).then(function () { done += 1; });
+        return ensureRecord(n).then(function (record) { if (!searchIndex.has(n)) indexRecord(n, record); done += 1; });
       })).then(function () { progress(done, missing.length); return batch(start + 24); });
     }
     return batch(0);
   }
 
   function markHits(state) {
-    if (!state.shown) return;
+    if (!state.live || !state.live.rendered) return;
     const orders = new Set(hits.filter(function (h) { return h.page === state.summary.page; })
       .map(function (h) { return h.order; }));
     state.section.querySelectorAll(".cell, .box").forEach(function (node) {
@@ -434,21 +546,19 @@
     const q = query;
     if (q.length < 2) {
       hits = []; hitIndex = -1; hitsEl.textContent = "";
-      byNo.forEach(markHits);
+      live.forEach(markHits);
       return;
     }
     hitsEl.textContent = "searching…";
-    loadAll(function (done, total) { hitsEl.textContent = "loading " + done + "/" + total; }).then(function () {
+    buildIndex(function (done, total) { hitsEl.textContent = "loading " + done + "/" + total; }).then(function () {
       if (q !== query) return;
       hits = [];
       numbers.forEach(function (n) {
-        byNo.get(n).data.cells.forEach(function (c) {
-          if (String(c.s).toLowerCase().indexOf(q) !== -1) hits.push({page: n, order: c.o});
-        });
+        searchIndex.get(n).forEach(function (c) { if (c[1].indexOf(q) !== -1) hits.push({page: n, order: c[0]}); });
       });
       hitIndex = -1;
       hitsEl.textContent = hits.length ? hits.length + " found · Enter" : "not found";
-      byNo.forEach(markHits);
+      live.forEach(markHits);
     });
   }
 
@@ -469,8 +579,8 @@
     const state = byNo.get(pageNo);
     if (!state) return;
     state.section.scrollIntoView({block: "start"});
+    update(true);
     if (m[2] !== undefined) select(pageNo, Number(m[2]), true, true);
-    else show(state);
   }
 
   /* ---------- header: status counts that jump to the next page with that status ---------- */
@@ -496,13 +606,13 @@
 
   performance.mark("dotsparse-start");
   const frag = document.createDocumentFragment();
-  doc.pages.forEach(function (p) {
-    const state = skeleton(p);
+  doc.pages.forEach(function (p, index) {
+    const state = {summary: p, index: index, section: placeholder(p), live: null};
+    states.push(state);
     byNo.set(p.page, state);
     frag.append(state.section);
   });
   pagesEl.append(frag);
-  byNo.forEach(function (state) { near.observe(state.section); far.observe(state.section); });
   summaryBar();
   document.addEventListener("keydown", onKey);
   document.getElementById("furniture").addEventListener("change", function (e) {
@@ -516,7 +626,10 @@
     clearTimeout(timer);
     timer = setTimeout(function () { query = e.target.value.trim().toLowerCase(); runSearch(); }, 200);
   });
+  window.addEventListener("scroll", schedule, {passive: true});
+  window.addEventListener("resize", function () { schedule(); live.forEach(sharpen); });
   window.addEventListener("hashchange", followHash);
+  update(true);
   followHash();
   performance.mark("dotsparse-ready");
 })();
