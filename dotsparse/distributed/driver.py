@@ -75,6 +75,7 @@ class Driver:
         self.seen: set[tuple[int, int]] = set()
         self.file_failed: set[int] = set()
         self.nodes: dict[str, int] = {}  # node -> items run there
+        self.kinds: dict[str, int] = {}  # item kind -> items run
         self._stdout_open = True
 
     def run(self) -> RunReport:
@@ -210,6 +211,7 @@ class Driver:
             self._lost(item, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             return
         self.nodes[result.node] = self.nodes.get(result.node, 0) + 1
+        self.kinds[item.kind] = self.kinds.get(item.kind, 0) + 1
         for report in result.reports:
             self._merge(RunReport.model_validate(report))
         for doc in result.written:
