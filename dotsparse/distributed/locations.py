@@ -82,6 +82,7 @@ def fetch_input(url: str) -> Path:
     fs, path = filesystem(url)
     name = PurePosixPath(urlsplit(url).path).name or "input"
     target = cache_root() / "inputs" / _digest(url) / name
+    fs.invalidate_cache()
     try:
         size = fs.size(path)
     except (OSError, ValueError, TypeError):
@@ -112,6 +113,7 @@ def discover_urls(inputs: list[str]) -> tuple[list[tuple[str, str]], list[tuple[
                 found.append((item, PurePosixPath(urlsplit(item).path).name))
             continue
         fs, root = filesystem(item)
+        fs.invalidate_cache()
         try:
             listed = sorted(fs.find(root))
         except (FileNotFoundError, OSError):

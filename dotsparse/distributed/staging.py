@@ -11,6 +11,7 @@ so resume works from the objects alone.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -34,8 +35,14 @@ class RemoteOutput:
         return join(self.root, rel)
 
     def pull_doc(self, rel: str) -> None:
-        """Every object of one document folder, copied into the staging folder (resume from the objects)."""
+        """The objects of one document folder this machine lacks, copied into the staging folder.
+
+        A file already staged here is kept: it is this machine's own commit, or the same object pulled
+        before (a page record only counts under its key, so an outdated one is redone, never reused).
+        Shards of one document may pull at once on one node: each copy lands under its own temporary name.
+        """
         base = self.remote(rel)
+        self.fs.invalidate_cache()  # a worker process outlives runs: never trust an earlier run's listing
         try:
             listed = self.fs.find(base)
         except (FileNotFoundError, OSError):
@@ -43,10 +50,12 @@ class RemoteOutput:
         for path in listed:
             inner = PurePosixPath(path).relative_to(PurePosixPath(base.rstrip("/"))).as_posix()
             target = self.local / rel / inner
+            if target.exists():
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(target.name + ".part")
+            partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
             self.fs.get_file(path, str(partial))
-            partial.replace(target)
+            os.replace(partial, target)
             self._remember(f"{rel}/{inner}" if rel else inner, target)
 
     def drop_done(self, rel: str) -> None:
