@@ -131,9 +131,9 @@ def _write_probe(output: str, token: str) -> str:
         path = join(output, name)
         fs.pipe_file(join(root, name), token.encode())
         return path
-    path = local_path(output) / name
-    path.write_text(token)
-    return str(path)
+    probe = local_path(output) / name
+    probe.write_text(token)
+    return str(probe)
 
 
 def _remove_probe(probe: str) -> None:

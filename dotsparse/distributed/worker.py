@@ -62,10 +62,15 @@ async def _engine_for(config: RunConfig) -> Engine:
         old = _state.pop("engine", None)
         if old is not None:
             await old.aclose()
-        engine = build_engine(config, on_event=lambda message: [log(message) for log in _logs])
+        engine = build_engine(config, on_event=_engine_event)
         await engine.start()
         _state["engine"], _state["key"] = engine, key
     return _state["engine"]
+
+
+def _engine_event(message: str) -> None:
+    for log in _logs:
+        log(message)
 
 
 def page_ranges(pages: tuple[int, ...]) -> str:

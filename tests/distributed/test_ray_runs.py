@@ -22,6 +22,7 @@ pytest.importorskip("ray")
 from rich.console import Console
 from typer.testing import CliRunner
 
+import dotsparse
 from dotsparse.cli import app
 from dotsparse.config import RunConfig
 from dotsparse.distributed.cluster import RayExecutor
@@ -133,9 +134,8 @@ def test_a_killed_driver_is_resumed_by_running_the_command_again(ray_cluster, tm
         assert 3 <= done_before < 8 and not (out / "doc21" / "doc21.md").exists()
         time.sleep(1.0)  # the dead driver's tasks go with it
         before = len(server.requests)
-        config = RunConfig(inputs=[str(tmp_path / "in")], output=str(out), servers=(server.url,), dpi=50,
-                           concurrency=1, quiet=True)
-        report = Driver(config, QUIET, RayExecutor("auto"), distributed=True).run()
+        report = dotsparse.parse_distributed(tmp_path / "in", out, ray="auto", server=server.url, dpi=50,
+                                             concurrency=1)  # the Python API: the same run as the CLI's
         asked_again = len(server.requests) - before
     assert report.exit_code == 0 and report.pages_by_status == {"ok": 8}
     assert report.pages_reused >= done_before - 1 and asked_again <= 8 - done_before + 1
