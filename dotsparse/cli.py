@@ -69,7 +69,7 @@ def _d(name: str, model: type[BaseModel] = Options) -> Any:
 
 ENGINE_FLAGS = {"device": "transformers", "dtype": "transformers", "batch_size": "transformers",
                 "trust_remote_code": "transformers", "workers": "embedded", "ocr": "embedded"}
-RUN_FLAGS = ("output", "force", "quiet", "ray", "shard_pages", "max_in_flight")
+RUN_FLAGS = ("output", "force", "quiet", "ray", "shard_pages", "max_in_flight", "local_servers")
 
 
 def _version(value: bool) -> None:
@@ -160,6 +160,9 @@ def parse(
         rich_help_panel="many machines (Ray)"),
     max_in_flight: Optional[int] = typer.Option(None, help="Ray: work items in flight at once (default: 2 per CPU).",
                                                 rich_help_panel="many machines (Ray)"),
+    local_servers: bool = typer.Option(False, help=(
+        "Ray: each node calls the --server URLs on the node itself (e.g. http://localhost:8000/v1 on every GPU "
+        "node), or all of them when it has none."), rich_help_panel="many machines (Ray)"),
 ) -> None:
     """Parse documents. Example: [bold]dotsparse parse report.pdf scans/ -o out/ --server http://gpu:8000/v1[/bold]"""
     try:

@@ -102,6 +102,7 @@ class RunConfig(Options):
     shard_pages: int = setting(64, RUN, "Ray: documents over this many pages are split into shards of it.", ge=1)
     max_in_flight: Optional[int] = setting(None, RUN, "Ray: work items in flight at once (default 2 per CPU).",
                                            ge=1)
+    local_servers: bool = setting(False, RUN, "Ray: each node calls the --server URLs on itself, when it has any.")
 
     @property
     def to_stdout(self) -> bool:

@@ -33,9 +33,10 @@ from ..writers.paths import DocPaths
 from .events import Batcher, FileEvent, LogEvent, PageEvent, slim
 from .items import ItemResult, ItemSpec, Piece
 from .locations import fetch_input, is_remote, local_path
+from .servers import node_addresses, servers_for_node
 from .staging import RemoteOutput
 
-RUN_ONLY = {"inputs", "output", "force", "quiet", "pages", "ray", "shard_pages", "max_in_flight"}
+RUN_ONLY = {"inputs", "output", "force", "quiet", "pages", "ray", "shard_pages", "max_in_flight", "local_servers"}
 _state: dict[str, Any] = {}  # per worker process: the event loop, the engine and what it was built from
 _logs: list[Callable[[str], None]] = []  # where the engine's own messages go (the item running now)
 
@@ -57,6 +58,8 @@ def run_item(spec: ItemSpec, send: Callable[[list[Any]], Any], wait: Callable[[A
 
 
 async def _engine_for(config: RunConfig) -> Engine:
+    if config.local_servers and config.servers:
+        config = config.model_copy(update={"servers": servers_for_node(config.servers, node_addresses())})
     key = config.model_dump_json(exclude=RUN_ONLY)
     if _state.get("key") != key:
         old = _state.pop("engine", None)

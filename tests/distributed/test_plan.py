@@ -37,3 +37,28 @@ def test_packs_are_bounded_in_documents_and_unknown_documents_count_as_one_page(
 def test_page_ranges_are_a_pages_value():
     assert page_ranges((1, 2, 3, 7, 9, 10)) == "1-3,7,9-10"
     assert page_ranges((5,)) == "5"
+
+
+def test_local_servers_are_the_ones_on_the_node_or_all_when_it_has_none():
+    from dotsparse.distributed.servers import node_addresses, servers_for_node
+
+    servers = ("http://gpu1:8000/v1", "http://10.0.0.7:8000/v1", "http://localhost:8001/v1")
+    assert servers_for_node(servers, {"gpu1", "10.0.0.9"}) == ("http://gpu1:8000/v1",)
+    assert servers_for_node(servers[:2], {"cpu-node"}) == servers[:2]
+    assert servers_for_node(servers, node_addresses()) == ("http://localhost:8001/v1",)
+
+
+def test_ray_flag_without_ray_installed_is_a_usage_error(monkeypatch, tmp_path):
+    import sys
+
+    from typer.testing import CliRunner
+
+    from dotsparse.cli import app
+
+    from tests.support.docgen import make_pdf, simple_doc
+
+    make_pdf(tmp_path / "a.pdf", simple_doc(1, 1))
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` fails as on a core install
+    result = CliRunner().invoke(app, ["parse", str(tmp_path / "a.pdf"), "-o", str(tmp_path / "out"), "--ray", "local"])
+    assert result.exit_code == 2
+    assert "needs Ray" in result.output and "dotsparse[ray]" in result.output
