@@ -82,8 +82,12 @@ class RemoteOutput:
                 pushed += 1
         return pushed
 
-    def push_file(self, rel: str, path: Path) -> None:
-        self._push(rel, path)
+    def push_page(self, rel: str, page: int) -> None:
+        """One committed page: its assets (tables, formulas, crops, overlay), then its page record."""
+        folder = self.local / rel
+        assets = sorted(p for p in folder.glob(f"*/p{page:04d}[-.]*") if p.is_file() and not p.name.endswith(".part"))
+        for path in [*assets, folder / f"{PAGES}p{page:05d}.json"]:
+            self._push(f"{rel}/{path.relative_to(folder).as_posix()}", path)
 
     def _push(self, rel: str, path: Path) -> bool:
         try:

@@ -209,10 +209,10 @@ class _ItemRun:
             piece = next(p for p in self.item.pieces if p.doc == doc)
             first = doc not in self._redone
             self._redone.add(doc)
-            self._pushes.append(self._uploader.submit(self._push_page, piece.rel, first))
+            self._pushes.append(self._uploader.submit(self._push_page, piece.rel, page.page, first))
 
-    def _push_page(self, rel: str, first: bool) -> None:
+    def _push_page(self, rel: str, page: int, first: bool) -> None:
         assert self.remote is not None
         if first:  # the document is being redone: its old marker must not vouch for new objects
             self.remote.drop_done(rel)
-        self.remote.push_doc(rel, final=False)
+        self.remote.push_page(rel, page)
