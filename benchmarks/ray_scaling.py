@@ -1,6 +1,6 @@
 """Ray on one machine vs a local run, and a simulated multi-node cluster: the embedded engine on a folder.
 
-Run:  python benchmarks/ray_scaling.py FOLDER [--cpus 2] [--nodes 2] [--limit N] [--shard-pages 4]
+Run:  python benchmarks/ray_scaling.py FOLDER [--cpus 2] [--nodes 2] [--limit N] [--shard-pages 2]
 
 Three runs of the same parse (`--engine embedded`, the real engine: layout model, text layer, OCR):
   local   `dotsparse parse FILES -o OUT --engine embedded --workers CPUS` in its own process;
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--cpus", type=int, default=2)
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--limit", type=int, default=6, help="first N PDFs of the folder (sorted by name)")
-    parser.add_argument("--shard-pages", type=int, default=4)
+    parser.add_argument("--shard-pages", type=int, default=2)
     args = parser.parse_args()
     import ray
     from ray.cluster_utils import Cluster
