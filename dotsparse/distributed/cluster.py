@@ -75,6 +75,12 @@ class RayExecutor:
     def result(self, ref: Any) -> ItemResult:
         return self.ray.get(ref)
 
+    def cancel(self, ref: Any) -> None:
+        try:
+            self.ray.cancel(ref, force=True)
+        except Exception:  # already finished
+            pass
+
     def take(self) -> list[Any]:
         return self.ray.get(self.sink.take.remote())
 

@@ -8,10 +8,12 @@ they come, and when every shard of a document is in, submits that document's one
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from rich.console import Console
 from rich.markup import escape
@@ -26,6 +28,7 @@ from ..prompts import prompt_for
 from ..raster import OpenSource
 from ..run.ledger import MAX_LISTED, Entry, Ledger
 from ..run.lock import OutputLock
+from ..run.pipeline import MIN_PAGES_FOR_RATIO
 from ..run.outputs import assign_doc_paths
 from ..run.progress import Progress
 from ..run.report import FileError, RunReport, SkippedFile
@@ -77,6 +80,7 @@ class Driver:
         self.nodes: dict[str, int] = {}  # node -> items run there
         self.kinds: dict[str, int] = {}  # item kind -> items run
         self._stdout_open = True
+        self._signals: list[str] = []  # SIGTERM seen (a library may re-raise the interrupt without its name)
 
     def run(self) -> RunReport:
         started = time.monotonic()
@@ -173,24 +177,51 @@ class Driver:
         queue = list(items)
         next_id = len(items)
         pending: dict[Any, WorkItem] = {}
-        while queue or pending:
-            while queue and len(pending) < cap:
-                item = queue.pop(0)
-                pending[self.executor.submit(self._spec(prompt, item), self._cpus())] = item
-            done, _ = self.executor.wait(list(pending), POLL_S)
+        try:
+            with _sigterm_interrupts(self._signals):
+                while queue or pending:
+                    while queue and len(pending) < cap and not self.report.stopped_early:
+                        item = queue.pop(0)
+                        pending[self.executor.submit(self._spec(prompt, item), self._cpus())] = item
+                    if not pending:  # stopped early: what was never started is recorded, not lost
+                        for item in queue:
+                            self._lost(item, f"not started: run stopped ({self.report.stopped_early})", log=False)
+                        break
+                    done, _ = self.executor.wait(list(pending), POLL_S)
+                    self._events(self.executor.take())
+                    for ref in done:
+                        item = pending.pop(ref)
+                        self._finished(item, ref)
+                        self._events(self.executor.take())
+                        for piece in item.pieces:
+                            ids = waiting_shards.get(piece.doc)
+                            if ids is not None and item.kind == "shard":
+                                ids.discard(item.id)
+                                if not ids:
+                                    del waiting_shards[piece.doc]
+                                    queue.insert(0, assembly_item(next_id, self.docs[piece.doc]))
+                                    next_id += 1
+                    self._check_failure_ratio()
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: stop the items, keep every committed page
+            name = self._signals[0] if self._signals else str(exc) if str(exc) == "SIGTERM" else "SIGINT"
+            self.report.interrupted = name
+            self.report.stopped_early = self.report.stopped_early or f"interrupted by {name}"
+            for ref in pending:
+                self.executor.cancel(ref)
             self._events(self.executor.take())
-            for ref in done:
-                item = pending.pop(ref)
-                self._finished(item, ref)
-                self._events(self.executor.take())
-                for piece in item.pieces:
-                    ids = waiting_shards.get(piece.doc)
-                    if ids is not None and item.kind == "shard":
-                        ids.discard(item.id)
-                        if not ids:
-                            del waiting_shards[piece.doc]
-                            queue.insert(0, assembly_item(next_id, self.docs[piece.doc]))
-                            next_id += 1
+            for item in [*pending.values(), *queue]:
+                self._lost(item, f"not finished: interrupted by {name}", log=False)
+
+    def _check_failure_ratio(self) -> None:
+        """--max-failed-ratio over the whole run: no new item starts once it is exceeded."""
+        limit = self.config.max_failed_ratio
+        finished = self.report.pages - self.report.pages_reused
+        if limit is None or self.report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
+            return
+        if self.report.failed / finished > limit:
+            self.report.stopped_early = (f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
+                                         f"--max-failed-ratio {limit:g})")
+            self.progress.log(f"[red]{escape(self.report.stopped_early)}; no new items are started[/red]")
 
     def _spec(self, prompt: str, item: WorkItem) -> ItemSpec:
         return ItemSpec(config=self._worker_config(), prompt=prompt, item=item, output=self.output)
@@ -208,7 +239,7 @@ class Driver:
         try:
             result: ItemResult = self.executor.result(ref)
         except Exception as exc:  # retries exhausted (or a bug): the item's pages without a status fail here
-            self._lost(item, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            self._lost(item, f"the task failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})")
             return
         self.nodes[result.node] = self.nodes.get(result.node, 0) + 1
         self.kinds[item.kind] = self.kinds.get(item.kind, 0) + 1
@@ -237,20 +268,21 @@ class Driver:
         self.report.stopped_early = self.report.stopped_early or other.stopped_early
         self.report.not_dots_ocr = self.report.not_dots_ocr or other.not_dots_ocr
 
-    def _lost(self, item: WorkItem, why: str) -> None:
-        self.progress.log(f"[red]{escape(f'work item {item.id} lost: {why}')}[/red]")
+    def _lost(self, item: WorkItem, why: str, log: bool = True) -> None:
+        if log:
+            self.progress.log(f"[red]{escape(f'work item {item.id} lost: {why}')}[/red]")
         for piece in item.pieces:
             entry = self.entries[piece.doc]
             pages = piece.pages or tuple(self.docs[piece.doc].pages)
             if not pages:
                 if piece.doc not in self.file_failed:
-                    self._file_failure(entry, f"{entry.source}: not parsed: the task failed ({why})", "schedule")
+                    self._file_failure(entry, f"{entry.source}: not parsed: {why}", "schedule")
                     self.file_failed.add(piece.doc)
                 continue
             for page in pages:
                 if (piece.doc, page) not in self.seen:
                     result = PageResult(page=page, status=PageStatus.FAILED,
-                                        error=f"{entry.source}, page {page}: the task failed ({why})")
+                                        error=f"{entry.source}, page {page}: {why}")
                     self._page(piece.doc, result, reused=False, line=None)
 
     # -- events -----------------------------------------------------------------------------------
@@ -336,3 +368,21 @@ class Driver:
             self.console.print(f"[red]error:[/red] not everything is accounted for:\n  {listed}", highlight=False)
         if not self.config.quiet:
             self.console.print(summary_table(self.report))
+
+
+@contextmanager
+def _sigterm_interrupts(seen: list[str]) -> Iterator[None]:
+    """SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt), when this is the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: Any) -> None:
+        seen.append("SIGTERM")
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -34,6 +34,9 @@ class LocalExecutor:
             raise value
         return value
 
+    def cancel(self, ref: int) -> None:
+        self._results.pop(ref, None)
+
     def take(self) -> list[Any]:
         return self.sink.take()
 

@@ -25,7 +25,7 @@ def node_addresses() -> set[str]:
         pass
     for name in list(names):
         try:
-            names.update(info[4][0] for info in socket.getaddrinfo(name, None))
+            names.update(str(info[4][0]) for info in socket.getaddrinfo(name, None))
         except OSError:
             pass
     return {n.lower() for n in names if n}

@@ -140,3 +140,26 @@ def test_a_killed_driver_is_resumed_by_running_the_command_again(ray_cluster, tm
     assert report.exit_code == 0 and report.pages_by_status == {"ok": 8}
     assert report.pages_reused >= done_before - 1 and asked_again <= 8 - done_before + 1
     assert (out / "doc21" / "doc21.md").is_file()
+
+
+def test_sigterm_stops_the_driver_with_every_page_accounted_for(ray_cluster, tmp_path):
+    spec = simple_doc(22, 8)
+    (tmp_path / "in").mkdir()
+    make_pdf(tmp_path / "in" / "doc22.pdf", spec)
+    out = tmp_path / "out"
+    with FakeDotsServer({22: spec}, latency=0.4) as server:
+        command = [sys.executable, "-c", "from dotsparse.cli import main; main()", "parse", str(tmp_path / "in"),
+                   "-o", str(out), "--server", server.url, "--dpi", "50", "-j", "1", "--quiet",
+                   "--ray", ray_cluster.get_runtime_context().gcs_address]
+        driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and committed(out) < 2 and driver.poll() is None:
+            time.sleep(0.05)
+        driver.send_signal(signal.SIGTERM)
+        assert driver.wait(timeout=60) == 143
+    run = json.loads((out / "run.json").read_text())
+    # Every page has a status; the document whose item was stopped is said not to be written (run it again).
+    assert run["interrupted"] == "SIGTERM"
+    assert [u.split(": ", 1)[1] for u in run["unaccounted"]] == ["<doc>.json not written"]
+    assert run["pages"] == 8 and run["pages_by_status"].get("ok", 0) >= 2
+    assert all("interrupted by SIGTERM" in p["error"] for p in run["failed_pages"])
