@@ -112,6 +112,11 @@ class Options(BaseModel):
         """The temperature sent: the one given, else the mode's (dots.mocr samples svg at 0.9)."""
         return self.mode.default_temperature if self.temperature is None else self.temperature
 
+    @classmethod
+    def output_names(cls) -> list[str]:
+        """Every option whose effect is `output` (what the Python API takes per call)."""
+        return [name for name in cls.model_fields if effect_of(cls, name) == OUTPUT]
+
     def output_fields(self) -> dict[str, Any]:
         """The options that only change the files written from results: re-applied on every run.
 

@@ -151,10 +151,10 @@ class Parser:
 
     def _config(self, inputs: list[str], pages: Optional[str], output: Optional[PathLike],
                 outputs: dict[str, Any], force: bool) -> RunConfig:
-        unknown = set(outputs) - set(self.options.output_fields())
+        unknown = set(outputs) - set(Options.output_names())
         if unknown:
             raise UsageError(f"not output options: {', '.join(sorted(unknown))}",
-                             hint=f"per call: pages and {', '.join(self.options.output_fields())}")
+                             hint=f"per call: {', '.join(Options.output_names())}")
         values = {**self.options.model_dump(), **outputs, "inputs": inputs, "output": str(output) if output else "",
                   "force": force, "quiet": True}
         if pages is not None:
