@@ -12,6 +12,7 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 from __future__ import annotations
 
 import queue
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -34,7 +35,8 @@ from ..model import DocumentInfo  # noqa: E402
 from ..run.pipeline import FinishedDocument  # noqa: E402
 from ..run.progress import Progress  # noqa: E402
 from ..run.report import RunReport  # noqa: E402
-from ..run.session import Session, find_inputs, write_run_views  # noqa: E402
+from ..fileio import confined  # noqa: E402
+from ..run.session import Session, find_inputs, prepare_output, write_run_views  # noqa: E402
 from .document import Document, DocumentStatus  # noqa: E402
 from .loop import LoopThread  # noqa: E402
 
@@ -133,19 +135,23 @@ class Parser:
         return self._checked(got[0])
 
     async def _run(self, config: RunConfig, deliver: Callable[[Document], None], single: bool = False) -> RunReport:
-        found = find_inputs(config)
+        in_memory = config.output == ""
+        out = None if in_memory else prepare_output(Path(config.output))
+        found = find_inputs(config, exclude=out)
         if single and len(found.sources) != 1:
             raise UsageError(f"parse() takes one file; {config.inputs[0]} names {len(found.sources)}",
                              hint="use parse_many for folders and globs")
         progress = Progress(self._console, show_bar=False, quiet=not self._verbose)
-        in_memory = config.output == ""
 
         def finished(item: FinishedDocument) -> None:
             deliver(self._document(item, config))
 
-        report = await self._session.run(config, found, progress, on_document=finished, in_memory=in_memory)
-        if not in_memory:
-            write_run_views(Path(config.output), report, config.output_fields(), self._log)
+        with ExitStack() as stack:
+            if out is not None:  # as for the CLI: no write or resume read below OUT follows a planted link
+                stack.enter_context(confined(out))
+            report = await self._session.run(config, found, progress, on_document=finished, in_memory=in_memory)
+            if out is not None:
+                write_run_views(out, report, config.output_fields(), self._log)
         self.report = report
         return report
 

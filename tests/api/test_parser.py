@@ -185,3 +185,13 @@ def test_the_document_level_pass_applies_in_memory_too(docs):
         doc = parser.parse(folder / "a.pdf")
     titles = [c for p in doc.pages for c in p.cells if c.category is dotsparse.Category.TITLE]
     assert titles and all(c.level == 1 for c in titles[:1])  # heading levels from the document-level pass
+
+
+def test_parse_many_never_parses_its_own_output_folder(docs):
+    folder, answers = docs
+    out = folder / "out"  # inside the inputs, as `parse_many(["."], output="out")` does
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        first = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
+        assert sorted(first) == ["a.pdf", "b.pdf"] and list((out / "a" / "view").glob("*.jpg"))
+        again = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
+    assert sorted(again) == ["a.pdf", "b.pdf"]  # not the page images or crops written under out/
