@@ -21,7 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, layout_gate
-from .config import Options, RunConfig, api_key_from_env, load_toml, servers_from
+from .config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, load_toml,
+                     servers_from)
 from .engines.options import EmbeddedOptions, TransformersOptions
 from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
 from .model import Mode
@@ -51,6 +52,12 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="
 models_app = typer.Typer(no_args_is_help=True, cls=_Group, help="Manage local model weights.")
 app.add_typer(models_app, name="models")
 stderr = Console(stderr=True, soft_wrap=True)  # one message, one line: logs are grepped
+
+
+class TextSource(str, Enum):
+    auto = "auto"
+    model = "model"
+    pdf = "pdf"
 
 
 class EngineName(str, Enum):
@@ -105,7 +112,9 @@ def parse(
     mode: Mode = typer.Option(_d("mode"), "--mode", "-m", help=(
         "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories, listed by position. "
         "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
-        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index.")),
+        "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index. "
+        "dots.mocr only: web: a web page screenshot parsed into blocks. scene: text in a photo or scene. "
+        "svg: the image redrawn as SVG (sampled at temperature 0.9), written sanitized as a file.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
     dpi: float = typer.Option(_d("dpi"), help=(
@@ -122,7 +131,8 @@ def parse(
         "Default: $DOTSPARSE_SERVER.")),
     model: Optional[str] = typer.Option(None, help="Served model name (default: ask the server), or a model "
                                                    "folder / hub id for --engine transformers."),
-    temperature: float = typer.Option(_d("temperature"), help="Sampling temperature."),
+    temperature: Optional[float] = typer.Option(_d("temperature"), help=(
+        "Sampling temperature (default: the mode's, 0.1; 0.9 for --mode svg).")),
     top_p: float = typer.Option(_d("top_p"), help="Nucleus sampling."),
     max_tokens: int = typer.Option(_d("max_tokens"), help="Largest answer, in tokens; hitting it marks the page truncated."),
     concurrency: int = typer.Option(_d("concurrency"), "--concurrency", "-j", help="Pages in flight at once."),
@@ -134,10 +144,36 @@ def parse(
     max_retries: int = typer.Option(_d("max_retries"), help="Retries per request on connection errors, 429 and 5xx."),
     fallback: str = typer.Option(",".join(_d("fallback")), help=(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
+    text_source: TextSource = typer.Option(_d("text_source"), envvar="DOTSPARSE_TEXT_SOURCE", help=(
+        "Where layout pages get their text. auto: born-digital pages ask the model for the layout only and take "
+        "their text from the PDF's text layer (tables and formulas still by the model); scans, images and "
+        "unusable text layers get the full model parse. model: the model writes every page's text. pdf: trust any "
+        "text layer, invisible OCR layers and doubtful ones included; only pages without one go to the model.")),
     unavailable_timeout: float = typer.Option(_d("unavailable_timeout"), help="Seconds to wait when every server is down."),
-    overlay: bool = typer.Option(False, help="Also write page images with numbered, coloured boxes."),
-    page_furniture: bool = typer.Option(True, "--page-furniture/--no-page-furniture", help=(
+    overlay: bool = typer.Option(_d("overlay"), help="Also write page images with numbered, coloured boxes."),
+    html: bool = typer.Option(_d("html"), "--html", help=(
+        "Also write the HTML viewer: OUT/<doc>/<doc>.html (page images with clickable boxes beside the content) "
+        "and OUT/index.html. Opens from disk, no server. [bold]dotsparse view OUT[/bold] builds it later.")),
+    page_furniture: bool = typer.Option(_d("page_furniture"), "--page-furniture/--no-page-furniture", help=(
         "Keep page headers and footers in <doc>.md (<doc>_nohf.md never has them).")),
+    merge_tables: bool = typer.Option(_d("merge_tables"), "--merge-tables/--no-merge-tables", help=(
+        "Join tables continued across page breaks in <doc>.md and <doc>.json's merged_tables "
+        "(each page's own cells are kept as answered)."), rich_help_panel="Document level"),
+    describe_pictures: bool = typer.Option(_d("describe_pictures"), help=(
+        "Describe every Picture crop with a general vision model (--describe-server), charts with their "
+        "data as a table; a separate pass, resumable."), rich_help_panel="Document level"),
+    describe_server: Optional[str] = typer.Option(None, help=(
+        "OpenAI-compatible base URL (…/v1) of the describing model; key: $DOTSPARSE_DESCRIBE_API_KEY."),
+        rich_help_panel="Document level"),
+    describe_model: Optional[str] = typer.Option(None, help="Served name of the describing model (default: ask "
+                                                            "the server).", rich_help_panel="Document level"),
+    describe_prompt: Optional[str] = typer.Option(None, help=(
+        "Prompt for descriptions: a name from `dotsparse prompts` (describe_picture, describe_mocr) or a file."),
+        rich_help_panel="Document level"),
+    describe_min_side: int = typer.Option(_d("describe_min_side"), min=1, help="Pictures with a side under this many pixels are skipped "
+                                                          "(recorded as skipped).", rich_help_panel="Document level"),
+    describe_concurrency: int = typer.Option(_d("describe_concurrency"), min=1, help="Descriptions in flight at once.",
+                                             rich_help_panel="Document level"),
     force: bool = typer.Option(False, help="Redo pages already done by an earlier run."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no log lines."),
     config_file: Optional[Path] = typer.Option(None, "--config", help=(
@@ -211,7 +247,9 @@ def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
     if unknown:
         raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
     converted = {"box": _parse_box(flags["box"]), "fallback": fallback_steps,
-                 "engine": flags["engine"].value if isinstance(flags["engine"], Enum) else flags["engine"]}
+                 "engine": flags["engine"].value if isinstance(flags["engine"], Enum) else flags["engine"],
+                 "text_source": flags["text_source"].value if isinstance(flags["text_source"], Enum)
+                 else flags["text_source"]}
     for name, value in flags.items():
         if name in ("ctx", "config_file", "server", "inputs") or not _given(ctx, name):
             continue
@@ -225,6 +263,10 @@ def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
         values["servers"] = servers
     if api_key_from_env():
         values["api_key"] = api_key_from_env()
+    if values.get("describe_pictures") and api_key_from_env(DESCRIBE_API_KEY_ENV):
+        values["describe_api_key"] = api_key_from_env(DESCRIBE_API_KEY_ENV)
+    if values.get("describe_server"):
+        values["describe_server"] = str(values["describe_server"]).rstrip("/")
     values["inputs"] = flags["inputs"]
     if Mode(values.get("mode", _d("mode"))) is Mode.BOX and values.get("box") is None:
         raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
@@ -248,10 +290,33 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
+@app.command("view", no_args_is_help=True, cls=_Command)
+def view(
+    path: Path = typer.Argument(..., help="An output folder of `dotsparse parse`, or one document folder in it."),
+    password: Optional[str] = typer.Option(None, help="Password of encrypted source PDFs (for the page images)."),
+) -> None:
+    """Build the HTML viewer from existing outputs, without parsing again: [bold]dotsparse view OUT[/bold],
+    then open OUT/index.html. Page images are rendered from each source at the path recorded in <doc>.json
+    (or beside OUT); when a source is gone or changed, boxes are drawn on a blank page of the page's size."""
+    from .viewer import build_views
+
+    try:
+        index, entries, problems = build_views(path, password)
+    except UsageError as exc:
+        stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    for problem in problems:
+        stderr.print(f"[red]{escape(problem)}[/red]", highlight=False, soft_wrap=True)
+    pages = sum(len(e.statuses) for e in entries)
+    stderr.print(escape(f"{len(entries)} document(s), {pages} page(s): {index}"), highlight=False, soft_wrap=True)
+    typer.echo(str(index.resolve()))
+    raise typer.Exit(1 if problems else 0)
+
+
 @app.command("prompts", cls=_Command)
 def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this prompt's exact text.")) -> None:
     """List the prompt files (the exact strings dots.ocr was trained on) or print one."""
-    from .prompts import PROMPT_NAMES, load_prompt
+    from .prompts import DESCRIBE_PROMPTS, PROMPT_NAMES, load_prompt
 
     if show:
         try:
@@ -265,7 +330,9 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
         modes.setdefault(m.prompt_name, []).append(m.value)
     for name in PROMPT_NAMES:
         text = load_prompt(name)
-        used = ", ".join(modes.get(name, [])) or "(not used by a mode; --prompt-file)"
+        used = ", ".join(modes.get(name, [])) or (
+            "(--describe-prompt, for the picture describer)" if name in DESCRIBE_PROMPTS
+            else "(not used by a mode; --prompt-file)")
         first = text.splitlines()[0] if text else ""
         typer.echo(f"{name:15} modes: {used}\n    {first[:100]}{'…' if len(first) > 100 else ''}")
 

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,9 +24,12 @@ from .model import Mode
 from .sizing import MAX_PIXELS, MIN_PIXELS
 
 API_KEY_ENV = ("DOTSPARSE_API_KEY", "OPENAI_API_KEY")
+DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
+DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
 SERVER_ENV = "DOTSPARSE_SERVER"
 STDOUT = "-"
-KEY_VERSION = 2  # bump when the key's recipe changes
+VLM_ENGINES = ("openai", "transformers")  # engines that run dots.ocr: the ones --text-source applies to
+KEY_VERSION = 3  # bump when the key's recipe changes
 
 
 class Options(BaseModel):
@@ -47,7 +50,8 @@ class Options(BaseModel):
     model: Optional[str] = setting(None, RESULT, "Served model name, or a model folder / hub id.")
     api_key: Optional[str] = Field(default=None, repr=False, json_schema_extra={"effect": RUN})
     replay: Optional[Path] = setting(None, RUN, "replay engine: folder of recorded answers.")
-    temperature: float = setting(0.1, RESULT, "Sampling temperature.")
+    temperature: Optional[float] = setting(None, RESULT, "Sampling temperature (default: the mode's, 0.1; 0.9 "
+                                                         "for svg).", ge=0)
     top_p: float = setting(1.0, RESULT, "Nucleus sampling.")
     max_tokens: int = setting(16384, RESULT, "Largest answer, in tokens.", gt=0)
     # how the run goes
@@ -61,9 +65,23 @@ class Options(BaseModel):
                                                 ge=0.0, le=1.0)
     fallback: tuple[str, ...] = setting(("rescale", "boxes", "embedded"), RESULT,
                                         "Steps tried on truncated/looping/unparseable answers.")
+    text_source: Literal["auto", "model", "pdf"] = setting(
+        "model", RESULT, "Where layout pages get their text: auto, model or pdf (run/hybrid.py).")
     # what is written from the results
     overlay: bool = setting(False, OUTPUT, "Also write page images with numbered boxes.")
     page_furniture: bool = setting(True, OUTPUT, "Keep page headers and footers in <doc>.md.")
+    html: bool = setting(False, OUTPUT, "Also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html.")
+    # the document-level pass (dotsparse.document) and picture descriptions (run.describe): they change the
+    # document's files, never a page's result (descriptions are kept apart, per picture, and reused)
+    merge_tables: bool = setting(True, OUTPUT, "Join tables continued across page breaks.")
+    describe_pictures: bool = setting(False, OUTPUT, "Describe every Picture crop with a general vision model.")
+    describe_server: Optional[str] = setting(None, OUTPUT, "OpenAI-compatible base URL of the describing model.")
+    describe_model: Optional[str] = setting(None, OUTPUT, "Served name of the describing model.")
+    describe_api_key: Optional[str] = Field(default=None, repr=False, json_schema_extra={"effect": RUN})
+    describe_prompt: Optional[str] = setting(None, OUTPUT, "Prompt for descriptions: a prompt name or a file.")
+    describe_min_side: int = setting(32, OUTPUT, "Pictures with a side under this many pixels are skipped.", ge=1)
+    describe_concurrency: int = setting(8, RUN, "Descriptions in flight at once.", ge=1)
+    describe_max_tokens: int = setting(2048, OUTPUT, "Largest description, in tokens.", ge=1)
     # the engines' own
     transformers: TransformersOptions = Field(default_factory=TransformersOptions)
     embedded: EmbeddedOptions = Field(default_factory=EmbeddedOptions)
@@ -80,16 +98,32 @@ class Options(BaseModel):
             if effect_of(type(self), name) == RESULT and name not in ("prompt_file", "engine", "model"):
                 relevant[name] = getattr(self, name)
         relevant["mode"] = self.mode.value
+        relevant["temperature"] = self.sampling_temperature
+        if engine not in VLM_ENGINES or self.prompt_file is not None:  # only dots.ocr pages take the hybrid path
+            relevant["text_source"] = None
         if engine == "transformers":
             relevant["transformers"] = self.transformers.result_fields()
         if engine == "embedded" or "embedded" in self.fallback:
             relevant["embedded"] = self.embedded.result_fields()
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    @property
+    def sampling_temperature(self) -> float:
+        """The temperature sent: the one given, else the mode's (dots.mocr samples svg at 0.9)."""
+        return self.mode.default_temperature if self.temperature is None else self.temperature
+
+    @classmethod
+    def output_names(cls) -> list[str]:
+        """Every option whose effect is `output` (what the Python API takes per call)."""
+        return [name for name in cls.model_fields if effect_of(cls, name) == OUTPUT]
+
     def output_fields(self) -> dict[str, Any]:
-        """The options that only change the files written from results: re-applied on every run."""
+        """The options that only change the files written from results: re-applied on every run.
+
+        The describer's settings count only when pictures are described."""
         return {name: getattr(self, name) for name in type(self).model_fields
-                if effect_of(type(self), name) == OUTPUT}
+                if effect_of(type(self), name) == OUTPUT
+                and (self.describe_pictures or not name.startswith("describe_"))}
 
 
 class RunConfig(Options):
@@ -107,6 +141,18 @@ class RunConfig(Options):
     @property
     def to_stdout(self) -> bool:
         return self.output == STDOUT
+
+
+def check_run(config: RunConfig) -> None:
+    """Settings that are valid alone but not together: usage errors before anything starts."""
+    writes_files = config.output not in (STDOUT, "")  # "": the Python API's documents held in memory
+    if config.html and not writes_files:
+        raise UsageError("--html writes files: give an output folder with -o, not -o -")
+    if config.describe_pictures and not config.describe_server:
+        raise UsageError("--describe-pictures needs --describe-server URL (an OpenAI-compatible vision model)")
+    if config.describe_pictures and not writes_files:
+        raise UsageError("--describe-pictures needs an output folder (-o DIR): descriptions are a pass over "
+                         "each document's saved picture crops")
 
 
 def load_toml(path: Path) -> dict[str, Any]:
@@ -130,8 +176,16 @@ def load_toml(path: Path) -> dict[str, Any]:
     return data
 
 
-def api_key_from_env() -> Optional[str]:
-    for name in API_KEY_ENV:
+    def document_key(self) -> str:
+        """Hash of the options that change the document files but no page: a change rewrites them."""
+        relevant = {"merge_tables": self.merge_tables, "describe": self.describe_pictures and {
+            "server": self.describe_server, "model": self.describe_model, "prompt": self.describe_prompt,
+            "min_side": self.describe_min_side, "max_tokens": self.describe_max_tokens}}
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def api_key_from_env(names: tuple[str, ...] = API_KEY_ENV) -> Optional[str]:
+    for name in names:
         if os.environ.get(name):
             return os.environ[name]
     return None

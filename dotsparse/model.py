@@ -32,6 +32,7 @@ class CellFormat(str, Enum):
     HTML = "html"
     LATEX = "latex"
     TEXT = "text"  # plain text where a VLM would give LaTeX (embedded engine formulas)
+    SVG = "svg"  # sanitized SVG markup (--mode svg)
     NONE = "none"
 
 
@@ -43,6 +44,14 @@ class Mode(str, Enum):
     TABLES = "tables"
     FORMULAS = "formulas"
     ORDER = "order"
+    WEB = "web"  # dots.mocr: a web page screenshot, parsed into layout blocks
+    SCENE = "scene"  # dots.mocr: text spotted in a photo or scene
+    SVG = "svg"  # dots.mocr: the picture or chart redrawn as SVG
+
+    @property
+    def default_temperature(self) -> float:
+        """dots.mocr samples SVG at 0.9; every other mode at the reference 0.1."""
+        return 0.9 if self is Mode.SVG else 0.1
 
     @property
     def prompt_name(self) -> str:
@@ -54,6 +63,9 @@ class Mode(str, Enum):
             Mode.ORDER: "layout_only",
             Mode.TEXT: "ocr",
             Mode.BOX: "grounding_ocr",
+            Mode.WEB: "web_parsing",
+            Mode.SCENE: "scene_spotting",
+            Mode.SVG: "svg",
         }[self]
 
 
@@ -126,6 +138,33 @@ class RawBlock(BaseModel):
     truncated: bool = False
 
 
+class DescriptionStatus(str, Enum):
+    OK = "ok"
+    FAILED = "failed"  # `error` says why; a re-run tries again
+    SKIPPED = "skipped"  # not sent (too small, no crop); `error` says why
+
+
+class PictureDescription(Frozen):
+    """What the describer model said about a Picture (`--describe-pictures`); never replaces the cell's text."""
+
+    status: DescriptionStatus
+    text: Optional[str] = Field(default=None, description="The description in words; null unless status is ok.")
+    data: Optional[str] = Field(default=None, description="Sanitized HTML <table> of a chart's data, when the model gave one.")
+    error: Optional[str] = Field(default=None, description="Why it failed or was skipped (ok: a warning, if any).")
+    model: Optional[str] = None
+    attempts: int = 0
+
+
+class CaptionLink(Frozen):
+    """The Picture or Table a Caption belongs to."""
+
+    page: int
+    order: int
+    category: Category
+    label: Optional[str] = Field(default=None, description="'Figure 3', 'Table 2.1', ... as written, when present.")
+    number: Optional[str] = Field(default=None, description="The figure/table number alone: '3', '2.1', 'A1'.")
+
+
 class Cell(Frozen):
     order: int = Field(description="Reading-order index within the page, from 0 (detect mode: position order, "
                                    "top to bottom then left to right).")
@@ -136,6 +175,10 @@ class Cell(Frozen):
     format: CellFormat
     truncated: bool = False
     asset: Optional[str] = Field(default=None, description="Relative path of this cell's file (crop, table, formula).")
+    font_size: Optional[float] = Field(default=None, description="Headings: the text layer's font size in points.")
+    level: Optional[int] = Field(default=None, description="Headings: document-wide level, 1 = the one Title.")
+    caption_of: Optional[CaptionLink] = Field(default=None, description="Captions: the Picture or Table captioned.")
+    description: Optional[PictureDescription] = None
 
 
 class Repair(Frozen):
@@ -158,6 +201,8 @@ class EngineUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 1
+    requests: int = Field(default=1, description="Model requests the page needed (hybrid: layout plus one per box "
+                                                 "asked of the model); `attempts` also counts their retries.")
     finish_reason: Optional[str] = None
     endpoint: Optional[str] = None
 
@@ -171,6 +216,9 @@ class PageResult(BaseModel):
     geometry: Optional[PageGeometry] = None
     repairs: list[Repair] = Field(default_factory=list)
     fallbacks: list[str] = Field(default_factory=list)
+    path: Optional[str] = Field(default=None, description=(
+        "How the page's text was had: 'model' (the model wrote it), 'hybrid' (model layout, text from the PDF's "
+        "text layer, tables and formulas by the model); null for modes and engines without the choice."))
     timings: Timings = Field(default_factory=Timings)
     usage: EngineUsage = Field(default_factory=EngineUsage)
     cells: list[Cell] = Field(default_factory=list)
@@ -193,6 +241,21 @@ class DocumentInfo(BaseModel):
     error: Optional[str] = Field(default=None, description="Set when the whole file could not be read.")
 
 
+class TablePart(Frozen):
+    page: int
+    order: int
+
+
+class MergedTable(Frozen):
+    """A table continued across page breaks; each page's own cells stay as the model answered."""
+
+    parts: list[TablePart]
+    html: str = Field(description="The merged, sanitized <table>.")
+    reasons: list[str] = Field(description="The evidence the merge was decided on.")
+    header_rows_dropped: int = 0
+    rows_joined: int = Field(default=0, description="Rows split by a page break and joined back.")
+
+
 class DocumentResult(BaseModel):
     """The shape of `<doc>.json`; writers stream it page by page rather than building it whole."""
 
@@ -201,4 +264,7 @@ class DocumentResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     document: DocumentInfo
     pages: list[PageResult]
+    merged_tables: list[MergedTable] = Field(default_factory=list)
+
+
 Page = PageResult  # the public name: one page of a Document

@@ -13,6 +13,13 @@ from tests.support.fake_server import FakeDotsServer
 pytest_plugins = ["tests.support.browser"]
 
 
+@pytest.fixture(autouse=True)
+def _model_text_source(monkeypatch):
+    """The suite tests the model path's own behaviour (requests, retries, faults, fallbacks); tests of the
+    hybrid path (tests/run/test_hybrid.py) pass --text-source themselves, which overrides this."""
+    monkeypatch.setenv("DOTSPARSE_TEXT_SOURCE", "model")
+
+
 @pytest.fixture(scope="session")
 def document_schema() -> dict:
     return json.loads(files("dotsparse.schema").joinpath("document.schema.json").read_text())

@@ -46,7 +46,33 @@ def test_an_engines_own_options_count_when_it_runs():
 
 
 def test_output_fields_are_the_output_only_options():
-    assert set(Options().output_fields()) == {"pages", "overlay", "page_furniture"}
+    assert set(Options().output_fields()) == {"pages", "overlay", "page_furniture", "html", "merge_tables"}
+    described = Options(describe_pictures=True, describe_server="http://v/v1", describe_api_key="secret")
+    assert set(described.output_fields()) == {"pages", "overlay", "page_furniture", "html", "merge_tables",
+                                              "describe_pictures", "describe_server", "describe_model",
+                                              "describe_prompt", "describe_min_side", "describe_max_tokens"}
+    assert "secret" not in repr(described) and "describe_api_key" not in described.output_fields()
+
+
+def test_document_level_options_never_change_the_key():
+    base = key()
+    for same in ({"html": True}, {"merge_tables": False}, {"describe_pictures": True, "describe_server": "http://v"},
+                 {"describe_concurrency": 2}):
+        assert key(**same) == base, same
+
+
+def test_text_source_counts_for_dots_ocr_engines_only():
+    assert key("openai", text_source="auto") != key("openai")
+    assert key("transformers", text_source="pdf") != key("transformers")
+    assert key("embedded", text_source="auto") == key("embedded")  # the embedded engine reads the text layer anyway
+    assert key("openai", text_source="auto", prompt_file="p.txt") == key("openai", prompt_file="p.txt")
+
+
+def test_the_temperature_sent_is_the_modes_unless_given():
+    assert Options().sampling_temperature == 0.1 and Options(mode="svg").sampling_temperature == 0.9
+    assert Options(mode="svg", temperature=0.2).sampling_temperature == 0.2
+    assert key(temperature=0.1) == key()  # the default and the same value given are one key
+    assert key(mode="svg") == key(mode="svg", temperature=0.9)
 
 
 def test_toml_settings_and_their_errors(tmp_path):

@@ -12,6 +12,7 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 from __future__ import annotations
 
 import queue
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
@@ -24,15 +25,18 @@ from .. import __version__, layout_gate
 # and leaving `import pymupdf.layout` to work for the host if it wants the model.
 layout_gate.import_pymupdf()
 
-from ..config import Options, RunConfig, api_key_from_env, server_url  # noqa: E402
+from ..config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, check_run,  # noqa: E402
+                      server_url)
 from ..discover import Source  # noqa: E402
+from ..document.plan import plan_document  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
 from ..model import DocumentInfo  # noqa: E402
 from ..run.pipeline import FinishedDocument  # noqa: E402
 from ..run.progress import Progress  # noqa: E402
 from ..run.report import RunReport  # noqa: E402
-from ..run.session import Session, find_inputs  # noqa: E402
+from ..fileio import confined  # noqa: E402
+from ..run.session import Session, find_inputs, prepare_output, write_run_views  # noqa: E402
 from .document import Document, DocumentStatus  # noqa: E402
 from .loop import LoopThread  # noqa: E402
 
@@ -131,34 +135,44 @@ class Parser:
         return self._checked(got[0])
 
     async def _run(self, config: RunConfig, deliver: Callable[[Document], None], single: bool = False) -> RunReport:
-        found = find_inputs(config)
+        in_memory = config.output == ""
+        out = None if in_memory else prepare_output(Path(config.output))
+        found = find_inputs(config, exclude=out)
         if single and len(found.sources) != 1:
             raise UsageError(f"parse() takes one file; {config.inputs[0]} names {len(found.sources)}",
                              hint="use parse_many for folders and globs")
         progress = Progress(self._console, show_bar=False, quiet=not self._verbose)
-        in_memory = config.output == ""
 
         def finished(item: FinishedDocument) -> None:
             deliver(self._document(item, config))
 
-        report = await self._session.run(config, found, progress, on_document=finished, in_memory=in_memory)
+        with ExitStack() as stack:
+            if out is not None:  # as for the CLI: no write or resume read below OUT follows a planted link
+                stack.enter_context(confined(out))
+            report = await self._session.run(config, found, progress, on_document=finished, in_memory=in_memory)
+            if out is not None:
+                write_run_views(out, report, config.output_fields(), self._log)
         self.report = report
         return report
 
     def _config(self, inputs: list[str], pages: Optional[str], output: Optional[PathLike],
                 outputs: dict[str, Any], force: bool) -> RunConfig:
-        unknown = set(outputs) - set(self.options.output_fields())
+        unknown = set(outputs) - set(Options.output_names())
         if unknown:
             raise UsageError(f"not output options: {', '.join(sorted(unknown))}",
-                             hint=f"per call: pages and {', '.join(self.options.output_fields())}")
+                             hint=f"per call: {', '.join(Options.output_names())}")
         values = {**self.options.model_dump(), **outputs, "inputs": inputs, "output": str(output) if output else "",
                   "force": force, "quiet": True}
         if pages is not None:
             values["pages"] = pages
+        if values.get("describe_pictures") and values.get("describe_api_key") is None:
+            values["describe_api_key"] = api_key_from_env(DESCRIBE_API_KEY_ENV)
         try:
-            return RunConfig(**values)
+            config = RunConfig(**values)
         except ValidationError as exc:
             raise UsageError(str(exc)) from None
+        check_run(config)
+        return config
 
     def _check_open(self) -> None:
         if self._closed:
@@ -167,8 +181,12 @@ class Parser:
     def _document(self, item: FinishedDocument, config: RunConfig) -> Document:
         if item.info is None or item.store is None:
             return Document.unreadable(self._failed_info(item.source, item.error or "unreadable", config))
-        pages = list(item.store.iter_pages(item.info.pages_selected))
-        return Document(document=item.info, pages=pages)
+        if item.plan is None and item.paths is not None and item.paths.json.is_file():  # reused whole: as written
+            return Document.load(item.paths.json)
+        plan = item.plan or plan_document(item.store.iter_pages(item.info.pages_selected),
+                                          merge_tables=config.merge_tables)
+        pages = [plan.annotate(p) for p in item.store.iter_pages(item.info.pages_selected)]
+        return Document(document=item.info, pages=pages, merged_tables=plan.merged_tables)
 
     def _failed_info(self, source: Source, error: str, config: RunConfig) -> DocumentInfo:
         return DocumentInfo(source=str(source.path), sha256="", kind=source.kind, page_count=0, pages_selected=[],

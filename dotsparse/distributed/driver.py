@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import __version__
-from ..config import RunConfig
+from ..config import RunConfig, check_run
 from ..discover import Discovery, PageSelection, Source, discover
 from ..errors import UsageError
 from ..fileio import atomic_write_text, confined, display
@@ -32,7 +32,8 @@ from ..run.pipeline import MIN_PAGES_FOR_RATIO
 from ..run.outputs import assign_doc_paths
 from ..run.progress import Progress
 from ..run.report import FileError, RunReport, SkippedFile
-from ..run.session import prepare_output, summary_table
+from ..run.session import prepare_output, summary_table, write_run_views
+from ..writers.registry import wanted_run_formats
 from .events import FileEvent, LogEvent, PageEvent
 from .items import ItemResult, ItemSpec, Piece, WorkItem
 from .locations import discover_urls, fetch_input, is_remote, is_url, local_path, url_source
@@ -84,6 +85,7 @@ class Driver:
 
     def run(self) -> RunReport:
         started = time.monotonic()
+        check_run(self.config)
         with ExitStack() as stack:
             out = self._prepare(stack)
             found, urls = self._discover(out)
@@ -357,10 +359,21 @@ class Driver:
 
     def _write_report(self, out: Optional[Path]) -> None:
         text = self.report.model_dump_json(indent=2) + "\n"
+        folder = self.remote.local if self.remote is not None else out
+        if folder is None:
+            return
         if self.remote is not None:
             self.remote.write_text("run.json", text)
-        elif out is not None:
-            atomic_write_text(out / "run.json", text)
+        else:
+            atomic_write_text(folder / "run.json", text)
+        outputs = self.config.output_fields()
+        views = wanted_run_formats(folder, outputs)  # OUT/index.html with --html, as a local run writes it
+        write_run_views(folder, self.report, outputs,
+                        lambda message: self.console.print(f"[red]error:[/red] {escape(message)}", highlight=False))
+        if self.remote is not None:
+            for fmt in views:
+                if fmt.file(folder).is_file():
+                    self.remote.push_file(fmt.file(folder).relative_to(folder).as_posix(), fmt.file(folder))
 
     def _tell_user(self) -> None:
         if self.report.unaccounted:

@@ -82,6 +82,9 @@ class RemoteOutput:
                 pushed += 1
         return pushed
 
+    def push_file(self, rel: str, path: Path) -> None:
+        self._push(rel, path)
+
     def push_page(self, rel: str, page: int) -> None:
         """One committed page: its assets (tables, formulas, crops, overlay), then its page record."""
         folder = self.local / rel

@@ -23,12 +23,11 @@ from rich.console import Console
 
 from ..config import RunConfig
 from ..discover import Discovery, Source
-from ..engines.base import Engine
 from ..fileio import confined, display
 from ..model import PageResult
-from ..run.engines import build_engine
 from ..run.pipeline import Pipeline
 from ..run.progress import Progress
+from ..run.session import Session
 from ..writers.paths import DocPaths
 from .events import Batcher, FileEvent, LogEvent, PageEvent, slim
 from .items import ItemResult, ItemSpec, Piece
@@ -37,12 +36,11 @@ from .servers import node_addresses, servers_for_node
 from .staging import RemoteOutput
 
 RUN_ONLY = {"inputs", "output", "force", "quiet", "pages", "ray", "shard_pages", "max_in_flight", "local_servers"}
-_state: dict[str, Any] = {}  # per worker process: the event loop, the engine and what it was built from
+_state: dict[str, Any] = {}  # per worker process: the event loop, the session (engine, describers), its settings
 _logs: list[Callable[[str], None]] = []  # where the engine's own messages go (the item running now)
 
 
-def run_item(spec: ItemSpec, send: Callable[[list[Any]], Any], wait: Callable[[Any], Any] = lambda h: h,
-             engine: Optional[Engine] = None) -> ItemResult:
+def run_item(spec: ItemSpec, send: Callable[[list[Any]], Any], wait: Callable[[Any], Any] = lambda h: h) -> ItemResult:
     """Run one item to the end; `send` delivers a batch of events, `wait` waits for one delivery."""
     loop = _state.get("loop")
     if loop is None or loop.is_closed():
@@ -51,24 +49,25 @@ def run_item(spec: ItemSpec, send: Callable[[list[Any]], Any], wait: Callable[[A
     batch = Batcher(send, wait)
     _logs[:] = [lambda message: batch.add(LogEvent(spec.item.id, message))]
     try:
-        built = engine or loop.run_until_complete(_engine_for(spec.config))
-        return loop.run_until_complete(_ItemRun(spec, built, batch).run())
+        session = loop.run_until_complete(_session_for(spec.config))
+        return loop.run_until_complete(_ItemRun(spec, session, batch).run())
     finally:
         batch.close()
 
 
-async def _engine_for(config: RunConfig) -> Engine:
+async def _session_for(config: RunConfig) -> Session:
+    """The engine (and picture describers) of this worker process, built once for the items that follow."""
     if config.local_servers and config.servers:
         config = config.model_copy(update={"servers": servers_for_node(config.servers, node_addresses())})
     key = config.model_dump_json(exclude=RUN_ONLY)
     if _state.get("key") != key:
-        old = _state.pop("engine", None)
+        old = _state.pop("session", None)
         if old is not None:
             await old.aclose()
-        engine = build_engine(config, on_event=_engine_event)
-        await engine.start()
-        _state["engine"], _state["key"] = engine, key
-    return _state["engine"]
+        session = Session(config, on_event=_engine_event)
+        await session.start()
+        _state["session"], _state["key"] = session, key
+    return _state["session"]
 
 
 def _engine_event(message: str) -> None:
@@ -102,10 +101,10 @@ class _Relay(Progress):
 
 
 class _ItemRun:
-    def __init__(self, spec: ItemSpec, engine: Engine, batch: Batcher):
+    def __init__(self, spec: ItemSpec, session: Session, batch: Batcher):
         self.spec = spec
         self.item = spec.item
-        self.engine = engine
+        self.session = session
         self.batch = batch
         self.remote = RemoteOutput(spec.output) if is_remote(spec.output) else None
         self.to_stdout = spec.config.to_stdout
@@ -179,8 +178,9 @@ class _ItemRun:
     async def _pipeline(self, config: RunConfig, sources: list[tuple[Piece, Source]], result: ItemResult,
                         assemble: bool = True, keep_failed: bool = False) -> None:
         paths = None if self.root is None else [DocPaths(root=self.root / p.rel, name=p.name) for p, _ in sources]
-        pipeline = Pipeline(config, self.engine, self.spec.prompt, self.progress, emit=self._emit,
-                            on_page=self._on_page, assemble=assemble, keep_failed=keep_failed)
+        describer = await self.session.describer_for(config) if assemble else None  # a pass over whole documents
+        pipeline = Pipeline(config, self.session.engine, self.spec.prompt, self.progress, emit=self._emit,
+                            on_page=self._on_page, assemble=assemble, keep_failed=keep_failed, describer=describer)
         report = await pipeline.run(Discovery(sources=[s for _, s in sources]), paths=paths)
         result.reports.append(report.model_dump(mode="json"))
         for (piece, _), entry in zip(sources, pipeline.ledger.entries[-len(sources):]):

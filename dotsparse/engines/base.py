@@ -50,6 +50,7 @@ class EngineAnswer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 1
+    requests: int = 1  # model requests behind this answer (several when it is assembled from per-box answers)
     endpoint: Optional[str] = None
     elapsed_s: float = 0.0
     # (kind, detail) an engine that reads the page itself reports about its answer (e.g. OCR in a script

@@ -34,6 +34,7 @@ class OpenAIOptions:
     max_retries: int = 4
     concurrency: int = 32
     unavailable_timeout: float = 300.0
+    placeholder: str = IMAGE_PLACEHOLDER  # "" for general vision models (the picture describer)
 
 
 class _Retryable(EngineError):
@@ -86,7 +87,7 @@ class OpenAIEngine:
             "model": self.model,
             "messages": [{"role": "user", "content": [
                 {"type": "image_url", "image_url": {"url": _URL_SLOT}},
-                {"type": "text", "text": IMAGE_PLACEHOLDER + request.prompt},
+                {"type": "text", "text": self.options.placeholder + request.prompt},
             ]}],
             "temperature": request.sampling.temperature,
             "top_p": request.sampling.top_p,

@@ -8,6 +8,7 @@ from typing import Optional
 from ..model import Box, Category, Cell, CellFormat, Mode, PageGeometry, PageStatus, RawBlock, Repair
 from .cells import build_cells
 from .latex import restore_inline_latex_escapes
+from .mocr import scene_cells, svg_cells
 from .safe_markdown import safe_markdown
 from .repair import recover_elements
 from ..repetition import trim_repetition
@@ -33,6 +34,12 @@ def interpret(text: Optional[str], blocks: Optional[list[RawBlock]], finish_reas
     """`box` (page pixels) is the region asked for in `box` mode."""
     if mode in (Mode.TEXT, Mode.BOX):
         result = _plain_text(text, blocks, geometry, box)
+    elif mode is Mode.SVG:
+        result = _svg(text, geometry)
+    elif mode is Mode.SCENE and blocks is None and (found := scene_cells(text, geometry)) is not None:
+        result = Interpretation(cells=found[0], repairs=found[1])
+    elif mode is Mode.SCENE:
+        result = _plain_text(text, blocks, geometry, None)
     else:
         result = _layout(text, blocks, geometry, mode)
     truncated = finish_reason == "length" or any(c.truncated for c in result.cells)
@@ -72,6 +79,12 @@ def _layout(text: Optional[str], blocks: Optional[list[RawBlock]], geometry: Pag
     if mode is Mode.DETECT:
         out.cells = position_order(out.cells)
     return out
+
+
+def _svg(text: Optional[str], geometry: PageGeometry) -> Interpretation:
+    cells, repairs, error = svg_cells(text, geometry)
+    return Interpretation(cells=cells, repairs=repairs, status=PageStatus.FAILED if error else PageStatus.OK,
+                          error=error)
 
 
 def position_order(cells: list[Cell]) -> list[Cell]:

@@ -11,6 +11,7 @@ from ..errors import EngineUnavailable, UsageError
 from ..engines.base import Engine
 
 ENGINES = ("auto", "openai", "transformers", "embedded", "replay")
+MOCR_MODES = ("web", "scene", "svg")
 
 
 def resolve_engine_name(config: Options) -> str:
@@ -50,6 +51,9 @@ def build_engine(config: Options, on_event: Callable[[str], None]) -> Engine:
         from ..engines.replay import ReplayEngine
 
         return ReplayEngine(config.replay, model=config.model or "replay")
+    if config.mode.value in MOCR_MODES:
+        raise UsageError(f"--mode {config.mode.value} needs dots.mocr: serve it and pass --server URL "
+                         "(the embedded engine has no web, scene or svg mode)")
     return build_embedded(config, workers=config.embedded.workers)
 
 

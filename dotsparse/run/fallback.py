@@ -19,17 +19,15 @@ from typing import Callable, Optional
 from PIL import Image
 
 from ..config import Options
-from ..engines.base import Engine, EngineAnswer
+from ..engines.base import Engine
 from ..errors import DotsparseError
 from ..model import Box, Category, Mode, PageResult, PageStatus, RawBlock, Repair
-from ..parse.answer import interpret
-from ..prompts import grounding_prompt, load_prompt
 from ..sent_image import SentImage
 from ..sizing import smart_resize
+from .boxes import Tally, detect_layout, read_boxes
 from .page import PageJob, build_request, failed_result, parse_answer
 
 LAYOUT_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)
-BOX_CONCURRENCY = 8
 NOT_LAYOUT = "no_json_found"  # the repair kind of a layout answer holding no JSON at all
 
 
@@ -104,28 +102,19 @@ class FallbackLadder:
         return await self._attempt(replace(job, geometry=geometry, image=image, sampling=sampling))
 
     async def _step_boxes(self, job: PageJob) -> PageResult:
-        detect = replace(job, mode=Mode.ORDER, prompt=load_prompt("layout_only"))  # blocks in reading order
-        answer = await self.engine.infer(build_request(detect))
-        found = await asyncio.to_thread(interpret, answer.text, answer.blocks, answer.finish_reason, job.geometry,
-                                        Mode.ORDER)
+        tally = Tally()
+        found = await detect_layout(self.engine, job, tally)
         if found.status is PageStatus.FAILED or not found.cells:
             raise RuntimeError(f"layout detection gave nothing usable ({found.error or 'no blocks'})")
-        base = load_prompt("grounding_ocr")
-        limit = asyncio.Semaphore(BOX_CONCURRENCY)
-
-        async def read(cell) -> RawBlock:
-            sent = job.geometry.px_to_sent(_box(cell.bbox_px))
-            if cell.category.value == "Picture":
-                return RawBlock(bbox=sent.as_list(), category=cell.category.value)
-            async with limit:
-                req = replace(build_request(job), prompt=grounding_prompt(base, sent), mode=Mode.BOX)
-                got = await self.engine.infer(req)
-            return RawBlock(bbox=sent.as_list(), category=cell.category.value, text=got.text or "",
-                            truncated=got.truncated)
-
-        blocks = await asyncio.gather(*(read(c) for c in found.cells if c.bbox_px))
-        return await parse_answer(job, EngineAnswer(blocks=list(blocks), finish_reason="stop",
-                                                    attempts=1 + len(blocks)))
+        cells = [c for c in found.cells if c.bbox_px]
+        sent = [job.geometry.px_to_sent(_box(c.bbox_px)) for c in cells]
+        asked = [i for i, c in enumerate(cells) if c.category.value != "Picture"]
+        answers = dict(zip(asked, await read_boxes(self.engine, job, [sent[i] for i in asked], tally)))
+        blocks = [RawBlock(bbox=sent[i].as_list(), category=c.category.value,
+                           text=answers[i].text or "" if i in answers else None,
+                           truncated=answers[i].truncated if i in answers else False)
+                  for i, c in enumerate(cells)]
+        return await parse_answer(job, tally.answer(blocks=blocks, finish_reason="stop"))
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
@@ -179,7 +168,8 @@ def _rescaled(image: SentImage, width: int, height: int) -> SentImage:
     return SentImage.encode(image.decode().resize((width, height), Image.Resampling.BICUBIC))
 
 
-def _box(values: list[float]) -> Box:
+def _box(values: Optional[list[float]]) -> Box:
+    assert values is not None  # only cells with a box are asked about
     return Box(x1=values[0], y1=values[1], x2=values[2], y2=values[3])
 
 

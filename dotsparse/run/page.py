@@ -12,7 +12,7 @@ from ..engines.base import EngineAnswer, EngineRequest, PageRef, Sampling
 from ..errors import DotsparseError
 from ..model import Box, Cell, EngineUsage, Mode, PageGeometry, PageResult, PageStatus, Repair, Timings
 from ..parse.answer import interpret
-from ..prompts import grounding_prompt
+from ..prompts import grounding_prompt, svg_prompt
 from ..sent_image import SentImage
 
 
@@ -46,6 +46,8 @@ def build_request(job: PageJob) -> EngineRequest:
     prompt = job.prompt
     if job.mode is Mode.BOX and job.box_px is not None:
         prompt = grounding_prompt(job.prompt, job.geometry.px_to_sent(job.box_px))
+    elif job.mode is Mode.SVG:  # the original image's size, not the size sent
+        prompt = svg_prompt(job.prompt, job.geometry.width_px, job.geometry.height_px)
     return EngineRequest(page=job.ref, geometry=job.geometry, image=job.image, prompt=prompt, mode=job.mode,
                          sampling=job.sampling)
 
@@ -73,7 +75,8 @@ def result_from_answer(job: PageJob, answer: EngineAnswer, parse_started: float)
                         repairs=found.repairs + repairs, cells=cells,
                         usage=EngineUsage(prompt_tokens=answer.prompt_tokens,
                                           completion_tokens=answer.completion_tokens, attempts=answer.attempts,
-                                          finish_reason=answer.finish_reason, endpoint=answer.endpoint))
+                                          requests=answer.requests, finish_reason=answer.finish_reason,
+                                          endpoint=answer.endpoint))
     for kind, detail in answer.notes:
         note(result, kind, detail)
     if answer.notes and result.status is PageStatus.OK:

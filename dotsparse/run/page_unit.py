@@ -1,4 +1,4 @@
-"""One page's work as a unit: render, engine (with the fallback ladder), parse, assets, commit.
+"""One page's work as a unit: render, engine (the hybrid path or the fallback ladder), parse, fonts, assets, commit.
 
 The scheduler (`pipeline.Pipeline`, local asyncio today) decides when a page runs and lends it an
 open document and its threads (`PageContext`). `run_page` runs the same unit with no scheduler at all,
@@ -24,6 +24,8 @@ from ..raster import OpenSource, RenderOptions
 from ..writers.page_assets import crop_boxes, missing_outputs, wants_page_image, write_page_assets, write_page_overlay
 from ..writers.paths import DocPaths
 from .fallback import FallbackLadder
+from .fonts import wants_fonts, with_heading_fonts
+from .hybrid import PageProducer, page_path
 from .page import PageJob, failed_result
 from .stores import PageStore
 
@@ -65,13 +67,13 @@ class PageContext:
 class PageUnit:
     """The stages of one page under one set of options; shared by every page of a run."""
 
-    def __init__(self, options: Options, prompt: str, engine: Engine, ladder: FallbackLadder):
+    def __init__(self, options: Options, prompt: str, engine: Engine, ladder: PageProducer):
         self.options = options
         self.prompt = prompt
         self.engine = engine
         self.ladder = ladder
         self.render_options = RenderOptions(options.dpi, options.min_pixels, options.max_pixels)
-        self.sampling = Sampling(options.temperature, options.top_p, options.max_tokens)
+        self.sampling = Sampling(options.sampling_temperature, options.top_p, options.max_tokens)
         b = options.box
         self.box = Box(x1=b[0], y1=b[1], x2=b[2], y2=b[3]) if b else None
         self.outputs = options.output_fields()
@@ -98,6 +100,13 @@ class PageUnit:
             return failed_result(job, exc, PageStatus.SERVER_UNAVAILABLE)
         except Exception as exc:  # the page fails, never the run
             return failed_result(job, exc)
+
+    async def heading_fonts(self, result: PageResult, job: PageJob, ctx: PageContext) -> PageResult:
+        """Font sizes of heading cells from the PDF's text layer (evidence for document-wide heading levels)."""
+        if job.ref.kind != "pdf" or not wants_fonts(result):
+            return result
+        opened, index = ctx.opened, job.ref.index
+        return await ctx.on_mupdf(lambda: with_heading_fonts(result, opened.pdf_page(index)))
 
     async def write_assets(self, result: PageResult, job: Optional[PageJob], paths: DocPaths,
                            ctx: Optional[PageContext]) -> PageResult:
@@ -127,9 +136,9 @@ class PageUnit:
 
 async def run_page(task: PageTask, engine: Engine, store: Optional[PageStore] = None) -> PageResult:
     """The whole unit for one page, outside any scheduler: the engine must be started by the caller."""
-    ladder = FallbackLadder(task.options, engine)
-    unit = PageUnit(task.options, task.prompt, engine, ladder)
     with ThreadPoolExecutor(1, thread_name_prefix="dotsparse-page") as thread:
+        ladder = page_path(FallbackLadder(task.options, engine), task.options, engine, thread)
+        unit = PageUnit(task.options, task.prompt, engine, ladder)
         opened = await asyncio.get_running_loop().run_in_executor(thread, OpenSource, task.source,
                                                                   task.options.password)
         ctx = PageContext(opened=opened, mupdf=thread, work=thread)
@@ -141,6 +150,7 @@ async def run_page(task: PageTask, engine: Engine, store: Optional[PageStore] = 
                                      stage="render")
                 return _commit(PageResult(page=task.index + 1, status=PageStatus.FAILED, error=str(err)), store)
             result = await unit.produce(job, task.options.page_timeout)
+            result = await unit.heading_fonts(result, job, ctx)
             if task.paths is not None:
                 result = await unit.write_assets(result, job, task.paths, ctx)
             return _commit(result, store)

@@ -28,6 +28,7 @@ from rich.markup import escape
 from .. import __version__
 from ..config import RunConfig
 from ..discover import Discovery, PageSelection, Source, kind_of
+from ..document.plan import DocumentPlan, plan_document
 from ..engines.base import Engine, PageRef
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
@@ -37,9 +38,11 @@ from ..model import DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
 from ..writers.paths import DocPaths
-from ..writers.registry import DocumentTarget, enabled_formats
+from ..writers.registry import FORMATS, DocumentTarget, wanted_formats
 from ..writers.json_doc import page_json_line
+from .describe import PictureDescriber, pictures_of
 from .fallback import FallbackLadder
+from .hybrid import page_path
 from .ledger import MAX_LISTED, Entry, Ledger, stage_error
 from .outputs import assign_doc_paths
 from .page import PageJob, failed_result
@@ -73,8 +76,10 @@ class DocJob:
     pages: list[int] = field(default_factory=list)
     deadline: Optional[float] = None  # monotonic time after which --doc-timeout fails the rest
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
+    descriptions: dict = field(default_factory=dict)  # (page, order) -> PictureDescription
     unsaved: dict[int, PageResult] = field(default_factory=dict)  # results whose commit failed (disk full)
     context: Optional[PageContext] = None  # what this document's pages run on
+    plan: Optional[DocumentPlan] = None  # the document-level pass, made when its pages are all committed
 
 
 @dataclass
@@ -86,15 +91,18 @@ class FinishedDocument:
     store: Optional[PageStore]
     error: Optional[str] = None
     paths: Optional[DocPaths] = None
+    plan: Optional[DocumentPlan] = None  # what the document-level pass adds to the pages (None when reused)
 
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
                  emit: Callable[[str], None] = _stdout_line,
                  on_document: Optional[Callable[[FinishedDocument], None]] = None, in_memory: bool = False,
+                 describer: Optional[PictureDescriber] = None,
                  on_page: Optional[Callable[[str, PageResult, bool], None]] = None, assemble: bool = True,
                  keep_failed: bool = False):
         self.config = config
+        self.describer = describer
         self.engine = engine
         self.prompt = prompt
         self.progress = progress
@@ -112,10 +120,10 @@ class Pipeline:
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
         self.ledger = Ledger(config.to_stdout)
-        self.ladder = FallbackLadder(config, engine, log=progress.log)
-        self.unit = PageUnit(config, prompt, engine, self.ladder)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
+        self.ladder = page_path(FallbackLadder(config, engine, log=progress.log), config, engine, self._mupdf)
+        self.unit = PageUnit(config, prompt, engine, self.ladder)
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays
@@ -226,7 +234,7 @@ class Pipeline:
         name = entry.source
         try:
             if paths is not None:  # a link planted in OUT/<doc> fails this file, before anything is written
-                for folder in ("tables", "formulas", "images", "overlay", ".dotsparse/pages"):
+                for folder in ("tables", "formulas", "images", "svg", "overlay", ".dotsparse/pages"):
                     check_confined(paths.root / folder, leaf_may_be_file=False)
             source = self._openable(found)
             sha = await loop.run_in_executor(self._work, when_fds_free, file_sha256, source.path)
@@ -253,6 +261,7 @@ class Pipeline:
             if store and paths and not self.config.force and store.is_done(self._outputs(info)) \
                     and paths.json.is_file():
                 if self._reuse(doc):
+                    await self._write_missing_views(doc)
                     return
             if store:
                 store.clear_done()
@@ -387,6 +396,8 @@ class Pipeline:
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
         try:
+            if job is not None and doc.opened is not None and doc.context is not None:
+                result = await self.unit.heading_fonts(result, job, doc.context)
             if doc.paths is not None and result.status.usable:
                 result = await self._write_assets(doc, result, job)
         except Exception as exc:
@@ -468,12 +479,24 @@ class Pipeline:
         if not self.assemble:  # a shard: the document is written by its assembly run
             self.progress.doc_done()
             return
+        if doc.store is not None and doc.paths is not None and self.describer is not None:
+            task = asyncio.create_task(self._assemble(doc))  # not inside the last page's slot
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            await self._assemble(doc)
+
+    async def _assemble(self, doc: DocJob) -> None:
+        loop = asyncio.get_running_loop()
         if doc.store is not None and doc.paths is not None:
+            if self.describer is not None:
+                await self._describe(doc)
             try:
                 took = await loop.run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
                 await self._write_optional(doc)
-                if not doc.failed:  # "done" means nothing left to redo: failed pages are retried by the next run
+                undescribed = any(d.status.value == "failed" for d in doc.descriptions.values())
+                if not doc.failed and not undescribed:  # "done": nothing left to redo; failures are retried next run
                     await loop.run_in_executor(self._work, doc.store.mark_done, self._outputs(doc.info))
                 doc.entry.written = True
                 self.report.documents_written += 1
@@ -483,15 +506,21 @@ class Pipeline:
                 if not self._disk_full(exc):
                     self.progress.log(f"[red]{escape(error)}[/red]")
         else:
+            if doc.store is not None:  # held in memory (the Python API): the document-level pass all the same
+                doc.plan = await loop.run_in_executor(self._work, lambda: plan_document(
+                    self._doc_pages(doc), merge_tables=self.config.merge_tables))
             self.report.documents_written += 1
         if doc.failed:
             self.report.documents_with_failed_pages += 1
         self.progress.doc_done()
-        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
+        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths,
+                                    plan=doc.plan))
 
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
+        doc.plan = plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables)
+        doc.plan.descriptions = doc.descriptions
         write_document(self._target(doc), self._doc_pages(doc))
         return time.monotonic() - started
 
@@ -503,6 +532,26 @@ class Pipeline:
             else:
                 yield from doc.store.iter_pages([page])
 
+    async def _describe(self, doc: DocJob) -> None:
+        """The picture-description pass over the committed pages; it never stops the document being written."""
+        assert self.describer is not None and doc.store is not None and doc.paths is not None
+        started = time.monotonic()
+        try:
+            pictures = await asyncio.get_running_loop().run_in_executor(
+                self._work, lambda: pictures_of(self._doc_pages(doc)))
+            doc.descriptions = await self.describer.describe_document(doc.paths, pictures)
+        except Exception as exc:  # the document is written without descriptions, and says why
+            self.progress.log(f"[red]{escape(doc.name)}: picture descriptions: {escape(type(exc).__name__)}: "
+                              f"{escape(str(exc))}[/red]")
+            return
+        for key, result in doc.descriptions.items():
+            status = result.status.value
+            self.report.descriptions[status] = self.report.descriptions.get(status, 0) + 1
+            if status == "failed":
+                self.progress.log(f"[red]{escape(doc.name)}, page {key[0]}, picture {key[1]}: "
+                                  f"description failed: {escape(result.error or '')}[/red]")
+        self.report.add_stage("describe", time.monotonic() - started)
+
     def _file_failed(self, source: Source, entry: Entry, message: str) -> None:
         self._record_file_failure(entry, message, "open")
         self.progress.doc_done()
@@ -511,12 +560,25 @@ class Pipeline:
     def _target(self, doc: DocJob) -> DocumentTarget:
         assert doc.paths is not None
         return DocumentTarget(paths=doc.paths, info=doc.info, outputs=self.unit.outputs,
-                              root=Path(self.config.output), password=self.config.password)
+                              root=Path(self.config.output), password=self.config.password, plan=doc.plan)
 
-    async def _write_optional(self, doc: DocJob) -> None:
+    async def _write_missing_views(self, doc: DocJob) -> None:
+        """A document reused whole: the views its options enable that are not on disk (e.g. `<doc>.html` deleted)."""
+        if doc.paths is None or not [f for f in FORMATS if f.optional and f.missing(self._target(doc))]:
+            return
+        if self.describer is not None:
+            await self._describe(doc)  # from the descriptions store: all were done, or the document was not
+        doc.plan = await asyncio.get_running_loop().run_in_executor(
+            self._work, lambda: plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables))
+        doc.plan.descriptions = doc.descriptions
+        await self._write_optional(doc, missing_only=True)
+
+    async def _write_optional(self, doc: DocJob, missing_only: bool = False) -> None:
         """Views (optional formats): each alone, after the document; a failure is logged, nothing is lost."""
         target = self._target(doc)
-        for fmt in enabled_formats(self.unit.outputs, optional=True):
+        for fmt in wanted_formats(target, optional=True):
+            if missing_only and not fmt.missing(target):
+                continue
             started = time.monotonic()
             try:
                 await asyncio.get_running_loop().run_in_executor(

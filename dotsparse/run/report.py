@@ -41,10 +41,13 @@ class RunReport(BaseModel):
     fallbacks: dict[str, int] = Field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    requests: int = 0  # model requests (hybrid pages make several); retries are counted apart
+    pages_by_path: dict[str, int] = Field(default_factory=dict)  # model / hybrid (see --text-source)
     wall_s: float = 0.0
     pages_per_s: float = 0.0
     stage_s: dict[str, float] = Field(default_factory=dict)  # render, wait (for a slot), engine, parse, write, assemble
     stopped_early: Optional[str] = None
+    descriptions: dict[str, int] = Field(default_factory=dict)  # --describe-pictures: pictures by status
     interrupted: Optional[str] = None  # "SIGINT" or "SIGTERM" when the run was stopped by a signal
     unaccounted: list[str] = Field(default_factory=list)  # what the end-of-run accounting found missing
     # Pages whose content came from the embedded engine rather than the model asked for.
@@ -62,7 +65,10 @@ class RunReport(BaseModel):
         if not result.status.usable and len(self.failed_pages) < 1000:
             self.failed_pages.append({"source": source, "page": result.page, "status": result.status.value,
                                       "error": result.error})
-        self.retries += max(0, result.usage.attempts - 1)
+        self.retries += max(0, result.usage.attempts - result.usage.requests)
+        self.requests += result.usage.requests
+        if result.path:
+            self.pages_by_path[result.path] = self.pages_by_path.get(result.path, 0) + 1
         if any(r.kind == "fallback_used" and r.detail == "embedded" for r in result.repairs):
             self.pages_from_embedded += 1
         for step in result.fallbacks:
@@ -92,4 +98,5 @@ class RunReport(BaseModel):
     @property
     def all_ok(self) -> bool:
         return (self.failed == 0 and not self.failed_files and not self.missing_inputs and not self.stopped_early
-                and not self.unaccounted and not self.interrupted)
+                and not self.unaccounted and not self.interrupted
+                and not self.descriptions.get("failed"))  # asked-for descriptions that failed count as failures

@@ -18,13 +18,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import Options, RunConfig
+from ..config import Options, RunConfig, check_run
 from ..discover import Discovery, PageSelection, discover
 from ..engines.base import Engine
 from ..errors import EXIT_BY_SIGNAL, UsageError
 from ..fileio import atomic_write_text, confined, display
 from ..model import PageStatus
 from ..prompts import prompt_for
+from ..writers.registry import Outputs, wanted_run_formats
+from .describe import PictureDescriber
 from .lock import OutputLock
 from .engines import build_engine
 from .pipeline import FinishedDocument, Pipeline
@@ -45,12 +47,15 @@ def find_inputs(config: RunConfig, exclude: Optional[Path] = None) -> Discovery:
 
 
 class Session:
-    """One engine, built from `options` (or given) and started once, for any number of runs."""
+    """One engine, built from `options` (or given) and started once, for any number of runs; and the picture
+    describer (`--describe-pictures`), started when a run first asks for it, one per describer setting."""
 
     def __init__(self, options: Options, on_event: Callable[[str], None], engine: Optional[Engine] = None):
         self.options = options
+        self.on_event = on_event
         self.engine = engine or build_engine(options, on_event=on_event)
         self.pipeline: Optional[Pipeline] = None  # the run in progress (what a signal interrupts)
+        self._describers: dict[tuple, PictureDescriber] = {}
 
     async def start(self) -> None:
         await self.engine.start()
@@ -59,7 +64,9 @@ class Session:
                   on_document: Optional[Callable[[FinishedDocument], None]] = None,
                   in_memory: bool = False) -> RunReport:
         prompt = prompt_for(config.mode, config.prompt_file)
-        pipeline = Pipeline(config, self.engine, prompt, progress, on_document=on_document, in_memory=in_memory)
+        describer = await self._describer(config)
+        pipeline = Pipeline(config, self.engine, prompt, progress, on_document=on_document, in_memory=in_memory,
+                            describer=describer)
         self.pipeline = pipeline
         try:
             return await pipeline.run(found)
@@ -67,11 +74,33 @@ class Session:
             await pipeline.ladder.aclose()
             self.pipeline = None
 
+    async def describer_for(self, config: RunConfig) -> Optional[PictureDescriber]:
+        """The picture describer `config` asks for, started once per setting (a scheduler above the pipeline's)."""
+        return await self._describer(config)
+
+    async def _describer(self, config: RunConfig) -> Optional[PictureDescriber]:
+        if not config.describe_pictures:
+            return None
+        settings = (config.describe_server, config.describe_model, config.describe_api_key, config.describe_prompt,
+                    config.describe_min_side, config.describe_concurrency, config.describe_max_tokens,
+                    config.timeout, config.max_retries, config.unavailable_timeout)
+        if settings not in self._describers:
+            describer = PictureDescriber(config, on_event=self.on_event)
+            await describer.start()
+            self._describers[settings] = describer
+        return self._describers[settings]
+
     async def aclose(self) -> None:
-        await self.engine.aclose()
+        try:
+            await self.engine.aclose()
+        finally:
+            describers, self._describers = list(self._describers.values()), {}
+            for describer in describers:
+                await describer.aclose()
 
 
 async def run_session(config: RunConfig, console: Console) -> RunReport:
+    check_run(config)
     out = None if config.to_stdout else prepare_output(Path(config.output))
     found = find_inputs(config, exclude=out)
     with ExitStack() as stack:
@@ -81,6 +110,8 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
         report = await _run(config, found, console)
         if out is not None:
             _write_report(out, report, console)
+            write_run_views(out, report, config.output_fields(),
+                            lambda message: console.print(f"[red]error:[/red] {escape(message)}", highlight=False))
     if report.stopped_early and config.quiet:  # --quiet hides log lines, never why a run stopped
         console.print(f"[red]error:[/red] stopped early: {escape(report.stopped_early)}", highlight=False)
     if report.unaccounted:
@@ -124,6 +155,19 @@ def _write_report(out: Path, report: RunReport, console: Console) -> None:
         report.unaccounted.append(f"{display(out / 'run.json')}: not written ({exc.strerror or exc})")
         console.print(f"[red]error:[/red] report: cannot write {display(out / 'run.json')} ({exc.strerror or exc}); "
                       "the pages committed are kept; run the same command again", highlight=False)
+
+
+def write_run_views(out: Path, report: RunReport, outputs: Outputs, log: Callable[[str], None]) -> None:
+    """The registered run formats (`OUT/index.html` with `--html`; once written, never left stale).
+
+    Views: a failure is reported and loses nothing."""
+    formats = wanted_run_formats(out, outputs)
+    record = report.model_dump(mode="json") if formats else {}
+    for fmt in formats:
+        try:
+            fmt.write(out, record)
+        except Exception as exc:
+            log(f"{fmt.name}: {display(fmt.file(out))} not written ({type(exc).__name__}: {exc})")
 
 
 def _early_signal(name: str) -> None:
@@ -184,6 +228,8 @@ def _caption(report: RunReport) -> str:
     lines = [f"retries {report.retries}; fallbacks: {fallbacks}",
              f"tokens: {report.prompt_tokens:,} in, {report.completion_tokens:,} out; wall {report.wall_s:.1f}s",
              f"time per stage, summed over pages: {stages}"]
+    if report.descriptions:
+        lines.append("picture descriptions: " + ", ".join(f"{k} {v}" for k, v in sorted(report.descriptions.items())))
     if report.stopped_early:
         lines.append(f"[red]stopped early: {report.stopped_early}[/red]")
     if report.not_dots_ocr:

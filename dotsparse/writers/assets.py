@@ -41,3 +41,8 @@ def write_formula_tex(path: Path, latex: str) -> None:
 
 def write_png(path: Path, image: Image.Image) -> None:
     atomic_write_bytes(path, png_bytes(image))
+
+
+def write_svg(path: Path, safe_svg: str) -> None:
+    """`safe_svg` must already be sanitized (parse.svg.sanitize_svg)."""
+    atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + safe_svg + "\n")

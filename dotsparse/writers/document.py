@@ -15,11 +15,16 @@ def write_document(target: DocumentTarget, pages: Iterable[PageResult],
 
     `formats` defaults to the enabled required ones (`<doc>.md`, `<doc>_nohf.md`, `<doc>.json`, ...);
     an optional format is written alone, in its own call, so that its failure loses nothing else.
+    `target.plan` (document.plan_document, from an earlier read of the same pages) adds what spans
+    pages: heading levels, caption links, picture descriptions on the cells; merged tables.
     """
     chosen = enabled_formats(target.outputs) if formats is None else list(formats)
+    plan = target.plan
     with ExitStack() as stack:
         streams = [fmt.open(target, stack) for fmt in chosen]
         for page in pages:
+            if plan is not None:
+                page = plan.annotate(page)
             for stream in streams:
                 stream.add(page)
         for stream in streams:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import IO
+from typing import IO, Sequence
 
-from ..model import SCHEMA_VERSION, DocumentInfo, PageResult
+from ..model import SCHEMA_VERSION, DocumentInfo, MergedTable, PageResult
 
 
 class DocumentJsonStream:
     """Writes `<doc>.json` to an open file one page at a time."""
 
-    def __init__(self, fh: IO[str], info: DocumentInfo):
+    def __init__(self, fh: IO[str], info: DocumentInfo, merged_tables: Sequence[MergedTable] = ()):
         self.fh = fh
+        self.merged_tables = merged_tables
         self._count = 0
         fh.write('{"schema_version": ' + json.dumps(SCHEMA_VERSION))
         fh.write(', "document": ' + info.model_dump_json())
@@ -23,7 +24,8 @@ class DocumentJsonStream:
         self._count += 1
 
     def finish(self) -> None:
-        self.fh.write("\n]}\n")
+        merged = ",\n".join(t.model_dump_json() for t in self.merged_tables)
+        self.fh.write("\n], \"merged_tables\": [" + merged + "]}\n")
 
 
 def page_json_line(info: DocumentInfo, page: PageResult) -> str:

@@ -7,10 +7,12 @@ Cell text is already safe Markdown (parse.safe_markdown) or sanitized one-line t
 from __future__ import annotations
 
 import re
-from typing import IO
+from typing import IO, Optional
 
+from ..document.plan import DocumentPlan
 from ..model import FURNITURE, Category, Cell, CellFormat, Mode, PageResult
 from ..parse.latex import has_math_delimiters
+from .pictures import picture_markdown
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?=\n)")
 _LINK_OR_DEFINITION = re.compile(r"\](?=[(:])")
@@ -32,7 +34,10 @@ BLOCK_LIST_MODES = (Mode.DETECT, Mode.ORDER)
 def cell_markdown(cell: Cell) -> str:
     text = cell.text.strip()
     if cell.category is Category.PICTURE:
-        return f"![Picture]({cell.asset})" if cell.asset else ""
+        return picture_markdown(cell)
+    if cell.level and cell.category in (Category.TITLE, Category.SECTION_HEADER):
+        body = text.lstrip("#").strip()  # already safe Markdown (parse.safe_markdown)
+        return "#" * cell.level + " " + body if body else ""
     if cell.format is CellFormat.HTML:
         return text
     if cell.format is CellFormat.LATEX:
@@ -91,29 +96,44 @@ def block_table(cells: list[Cell]) -> str:
     return "\n".join(rows) if cells else ""
 
 
-def page_markdown(page: PageResult, furniture: bool = True, mode: Mode = Mode.LAYOUT) -> str:
+def page_markdown(page: PageResult, furniture: bool = True, mode: Mode = Mode.LAYOUT,
+                  plan: Optional[DocumentPlan] = None) -> str:
     if not page.status.usable:
         return comment(f"page {page.page} {page.status.value}: {page.error or 'no answer'}")
     cells = [c for c in page.cells if furniture or c.category not in FURNITURE]
     if mode in BLOCK_LIST_MODES:
         return block_table(cells)
-    parts = [cell_markdown(c) for c in cells]
+    parts = [_planned(page, c, plan) for c in cells]
     return "\n\n".join(p for p in parts if p)
+
+
+def _planned(page: PageResult, cell: Cell, plan: Optional[DocumentPlan]) -> str:
+    """A table merged across pages shows once, whole, where it starts."""
+    merged = plan.table_part(page.page, cell.order) if plan is not None else None
+    if merged is None:
+        return cell_markdown(cell)
+    index, table = merged
+    if index == 0:
+        return table.html
+    first = table.parts[0]
+    return comment(f"table continued from page {first.page}: merged into it")
 
 
 class MarkdownStream:
     """Writes pages one at a time to an open file; every page, the first too, starts with `<!-- page N -->`."""
 
-    def __init__(self, fh: IO[str], furniture: bool = True, mode: Mode = Mode.LAYOUT):
+    def __init__(self, fh: IO[str], furniture: bool = True, mode: Mode = Mode.LAYOUT,
+                 plan: Optional[DocumentPlan] = None):
         self.fh = fh
         self.furniture = furniture
         self.mode = mode
+        self.plan = plan
         self._first = True
 
     def add(self, page: PageResult) -> None:
         self.fh.write(("" if self._first else "\n\n") + f"<!-- page {page.page} -->\n\n")
         self._first = False
-        self.fh.write(page_markdown(page, self.furniture, self.mode))
+        self.fh.write(page_markdown(page, self.furniture, self.mode, self.plan))
 
     def finish(self) -> None:
         self.fh.write("\n")

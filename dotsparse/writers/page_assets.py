@@ -1,4 +1,5 @@
-"""A page's own files: table HTML, formula `.tex`, picture and formula crops, the overlay.
+"""A page's own files: table HTML, formula `.tex`, sanitized `.svg` (`--mode svg`), picture and formula crops,
+the overlay.
 
 The rules of which cell gets which file live here, with the writers: the run only renders the pixels
 asked for (`crop_boxes`, `wants_page_image`) and hands them over.
@@ -12,13 +13,15 @@ from typing import Any, Mapping, Optional
 from PIL import Image
 
 from ..model import Box, Category, Cell, CellFormat, PageResult
-from .assets import asset_name, write_formula_tex, write_png, write_table_html
+from .assets import asset_name, write_formula_tex, write_png, write_svg, write_table_html
 from .overlay import write_overlay
 from .paths import DocPaths
 
 
 def _wants_crop(cell: Cell) -> bool:
     """Pictures always; formulas when no engine gave LaTeX for them (the crop is the faithful copy)."""
+    if cell.format is CellFormat.SVG:  # the model redrew it: the SVG is the cell's file
+        return False
     return cell.category is Category.PICTURE or (cell.category is Category.FORMULA and cell.format is CellFormat.TEXT)
 
 
@@ -56,6 +59,9 @@ def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: 
         elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
             path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
             write_formula_tex(path, cell.text)
+        elif cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
+            path, asset = paths.asset("svg", asset_name(result.page, cell, ".svg"))
+            write_svg(path, cell.text)
         elif _wants_crop(cell) and cell.bbox_px:
             crop = next(pending, None)
             if crop is not None:

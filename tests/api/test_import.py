@@ -60,3 +60,16 @@ def test_the_api_leaves_pymupdf_layout_importable_after_a_parse(tmp_path):
         print(callable(sys.modules["pymupdf"]._get_layout))
     """)
     assert out.split() == ["ok", "False", "True"]
+
+
+def test_embedded_workers_import_pymupdf_without_what_its_import_drags_in():
+    # A worker process imports the engine's package first; pymupdf's own import would pull pymupdf4llm
+    # (when installed), which changes text extraction for the whole process: boxes would differ by install.
+    out = _python("""
+        import sys
+        import dotsparse.engines.embedded
+        print("pymupdf4llm" in sys.modules, sys.modules.get("pymupdf.layout", "absent") is None)
+        import pymupdf.layout
+        print(pymupdf.layout is not None)
+    """)
+    assert out.split() == ["False", "False", "True"]

@@ -163,3 +163,35 @@ def test_the_openai_engine_against_a_server(server, make_doc, monkeypatch):
         assert parser.options.api_key == "secret-from-env" and "secret" not in repr(parser.options)
     assert doc.status.value == "ok" and doc.document.engine == "openai" and [p.page for p in doc.pages] == [2]
     assert len(server.requests) == 1 and server.requests[0].authorization == "Bearer secret-from-env"
+
+
+def test_html_is_an_output_option_of_a_call_and_needs_a_folder(docs, tmp_path):
+    folder, answers = docs
+    out = tmp_path / "out"
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        doc = parser.parse(folder / "a.pdf", output=out, html=True)
+        assert doc.status is dotsparse.DocumentStatus.OK
+        assert (out / "a" / "a.html").is_file() and (out / "index.html").is_file()
+        assert sorted(p.name for p in (out / "a" / "view").glob("p*.jpg")) == ["p0001.jpg", "p0002.jpg", "p0003.jpg"]
+        with pytest.raises(dotsparse.UsageError, match="--html writes files"):
+            parser.parse(folder / "a.pdf", html=True)
+        with pytest.raises(dotsparse.UsageError, match="--describe-pictures needs --describe-server"):
+            parser.parse(folder / "a.pdf", output=out, describe_pictures=True)
+
+
+def test_the_document_level_pass_applies_in_memory_too(docs):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        doc = parser.parse(folder / "a.pdf")
+    titles = [c for p in doc.pages for c in p.cells if c.category is dotsparse.Category.TITLE]
+    assert titles and all(c.level == 1 for c in titles[:1])  # heading levels from the document-level pass
+
+
+def test_parse_many_never_parses_its_own_output_folder(docs):
+    folder, answers = docs
+    out = folder / "out"  # inside the inputs, as `parse_many(["."], output="out")` does
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        first = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
+        assert sorted(first) == ["a.pdf", "b.pdf"] and list((out / "a" / "view").glob("*.jpg"))
+        again = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
+    assert sorted(again) == ["a.pdf", "b.pdf"]  # not the page images or crops written under out/

@@ -162,3 +162,57 @@ def test_no_output_runs_script_or_makes_a_request(browser, outputs):
     hits, requests = open_all(browser, pages, outputs)
     assert hits == []
     assert requests == []
+
+
+# The viewer's own links navigate (to a table's page, to the index): events are fired at every element,
+# and links are checked for their scheme instead of followed.
+VIEWER_POKE = POKE.replace("for (const a of document.querySelectorAll('a[href]')) a.click();", "")
+UNSAFE_LINKS = r"""() => Array.from(document.querySelectorAll('[href], [src], [action], [formaction]'))
+  .map(el => ['href', 'src', 'action', 'formaction'].map(n => el.getAttribute(n)).find(v => v !== null))
+  .filter(v => /^\s*[a-z][a-z0-9+.-]*:/i.test(v) && !/^(https?|mailto):/i.test(v))"""
+
+
+def test_the_viewer_of_every_hostile_output_runs_no_script(browser, outputs, tmp_path):
+    """The same outputs through `dotsparse view` (issue 14), opened from file:// with every page rendered."""
+    import shutil
+
+    from dotsparse.viewer import build_views
+
+    out = tmp_path / "out"
+    shutil.copytree(outputs, out)
+    index, entries, problems = build_views(out)
+    assert problems == [] and len(entries) == 8
+    hits: list[str] = []
+    requests: list[str] = []
+    context = browser.new_context()
+    context.add_init_script(HOOKS)
+
+    def route(r):
+        if not r.request.url.startswith("file://"):
+            requests.append(r.request.url)
+            return r.abort()
+        return r.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: "PWNED" in m.text and hits.append(f"console {m.text}"))
+    page.on("dialog", lambda d: (hits.append(f"dialog {d.message}"), d.dismiss()))
+    page.on("popup", lambda p: hits.append("popup"))
+    try:
+        for entry in entries:
+            page.goto(entry.html_path.resolve().as_uri(), wait_until="load")
+            for number, _ in entry.statuses:  # every page's content and boxes, rendered
+                page.evaluate(f"location.hash = '#p{number}'")
+                page.wait_for_selector(f"#p{number} .content :is(.cell, p.muted, p.error, details.raw)")
+            page.evaluate(VIEWER_POKE)
+            page.wait_for_timeout(100)
+            hits.extend(f"{entry.name}: ran {tag}" for tag in page.evaluate("() => window.__hits"))
+            hits.extend(f"{entry.name}: link {href}" for href in page.evaluate(UNSAFE_LINKS))
+        page.goto(index.resolve().as_uri(), wait_until="load")
+        page.evaluate(VIEWER_POKE)
+        hits.extend(f"index: link {href}" for href in page.evaluate(UNSAFE_LINKS))
+        hits.extend(f"index: ran {tag}" for tag in page.evaluate("() => window.__hits"))
+    finally:
+        context.close()
+    assert hits == []
+    assert requests == []

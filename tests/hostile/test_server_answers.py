@@ -127,5 +127,6 @@ def test_parsing_runs_off_the_event_loop():
         assert len((await parsing).cells) == 8000
         return max(gaps), ticks, time.monotonic() - started
     worst, ticks, total = asyncio.run(main())
-    # The loop kept running: a parse on the loop gives one tick, after a gap as long as the parse.
-    assert ticks >= 10 and worst < total / 2
+    # The loop kept running: a parse on the loop gives exactly one tick, after a gap as long as the parse.
+    # The longest gap is not asserted: on a loaded machine one scheduling stall can take half the parse.
+    assert ticks >= 10, (ticks, worst, total)

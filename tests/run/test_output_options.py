@@ -75,3 +75,28 @@ def test_a_registered_view_is_written_after_the_document_and_its_failure_loses_n
     assert (out / "doc4" / "doc4.pages.txt").read_text() == "1,2\n" and (out / "doc4" / "doc4.md").is_file()
     said = " ".join(result.output.split())  # the console wraps long lines
     assert "broken not written (RuntimeError: this view cannot be drawn)" in said
+
+
+def test_the_viewer_is_a_registered_optional_format_and_the_index_a_run_format():
+    from dotsparse.writers import registry
+
+    view = {f.name: f for f in registry.FORMATS}["view"]
+    assert view.optional and view.reads_source and view.enabled({"html": True}) and not view.enabled({})
+    assert [f.name for f in registry.RUN_FORMATS] == ["index"]
+    assert registry.RUN_FORMATS[0].enabled({"html": True}) and not registry.RUN_FORMATS[0].enabled({"html": False})
+
+
+def test_html_on_a_rerun_writes_the_viewer_and_a_deleted_viewer_comes_back_without_redoing_pages(
+        tmp_path, server, make_doc):
+    path, _ = make_doc(doc_id=5, pages=2)
+    out = tmp_path / "o"
+    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
+    server.clear_requests()
+    assert parse(path, "-o", out, "--server", server.url, "--html").exit_code == 0
+    viewer = out / "doc5" / "doc5.html"
+    assert server.requests == [] and viewer.is_file() and (out / "index.html").is_file()
+    assert sorted(p.name for p in (out / "doc5" / "view").glob("p*.jpg")) == ["p0001.jpg", "p0002.jpg"]
+    viewer.unlink()
+    assert parse(path, "-o", out, "--server", server.url, "--html").exit_code == 0  # same options: reused whole
+    assert server.requests == [] and load_run(out)["documents_reused"] == 1 and viewer.is_file()
+    assert "view" in load_run(out)["stage_s"]

@@ -47,3 +47,30 @@ def test_a_page_runs_in_process_into_a_memory_store_without_files(tmp_path):
     result = run_page_in_process(task, store, engine)
     assert result.status.value == "ok" and list(store.iter_pages([2])) == [result]
     assert all(c.asset is None for c in result.cells)
+
+
+def test_the_page_unit_takes_the_hybrid_path_and_counts_every_request(tmp_path, server, make_doc):
+    path, spec = make_doc(doc_id=7, pages=1)
+    options = Options(engine="openai", servers=(server.url,), text_source="auto", fallback=())
+    task = PageTask(source=Source(path=path, kind="pdf", label=path.name), index=0, options=options,
+                    prompt=prompt_for(options.mode, None))
+    server.clear_requests()
+    result = run_page_in_process(task, MemoryStore("k"))
+    asked = sum(1 for b in spec.pages[0].blocks if b.category in ("Table", "Formula"))
+    assert result.status.value == "ok" and result.path == "hybrid"
+    assert result.usage.requests == 1 + asked == len(server.requests)
+
+
+def test_an_engines_notes_become_the_pages_repairs_in_the_unit(tmp_path):
+    task, engine = _task(tmp_path)
+    infer = engine.infer
+
+    async def noted(request):
+        answer = await infer(request)
+        answer.notes = [("ocr_low_confidence", "a note from the engine")]
+        return answer
+
+    engine.infer = noted  # type: ignore[method-assign]
+    result = run_page_in_process(task, MemoryStore("k"), engine)
+    assert result.status.value == "repaired"
+    assert [(r.kind, r.detail) for r in result.repairs][-1] == ("ocr_low_confidence", "a note from the engine")

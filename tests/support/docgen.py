@@ -49,6 +49,9 @@ class Block:
     latex: str | None = None  # Formula: the LaTeX the model answers with
     level: int = 2  # Section-header level: the answer carries `#` * level
     rows: tuple[tuple[str, ...], ...] | None = None  # Table cells, drawn as a grid
+    # The text the model reads when it differs from what is drawn: a word hyphenated at a line end
+    # ("hyphen-\nated") reads as one word, a ligature glyph as its letters.
+    reads: str | None = None
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
@@ -71,11 +74,12 @@ class Block:
             return self.html or ""
         if self.category == "Formula":
             return self.latex if self.latex is not None else self.text
+        text = self.reads if self.reads is not None else self.text
         if self.category == "Title":
-            return f"# {self.text}"
+            return f"# {text}"
         if self.category == "Section-header":
-            return f"{'#' * max(1, self.level)} {self.text}"
-        return self.text
+            return f"{'#' * max(1, self.level)} {text}"
+        return text
 
     @property
     def drawn_text(self) -> str:
@@ -370,3 +374,92 @@ def _simple_page(doc_id: int, page_no: int, width: float, height: float) -> Page
                         f"[{page_no}] Footnote of page {page_no}, document {doc_id}."))
     blocks.append(Block("Page-footer", (left, height - 40, right, height - 26), f"Page {page_no}"))
     return PageSpec(width, height, blocks)
+
+
+# ---------------------------------------------------------------- pages that are not born-digital
+
+PAGE_KINDS = ("digital", "scan", "scan_ocr_layer")
+
+
+def make_mixed_pdf(path: str | Path, spec: DocSpec, kinds: Sequence[str], scan_dpi: float = 150,
+                   image_blocks: Sequence[tuple[int, int]] = ()) -> Path:
+    """A PDF whose pages are born-digital, scans (one page image, no text), or scans under an invisible
+    OCR text layer (render mode 3, each block's drawn text in its rect), per `kinds` (PAGE_KINDS).
+
+    `image_blocks`: (page index, block index) of born-digital blocks drawn as an image of their text
+    instead of text (a text layer with a hole where the block is). Markers are kept everywhere.
+    """
+    path = Path(path)
+    out = pymupdf.open()
+    born = build_pdf(spec)
+    try:
+        for i, (ps, kind) in enumerate(zip(spec.pages, kinds)):
+            if kind not in PAGE_KINDS:
+                raise ValueError(f"unknown page kind {kind!r}")
+            if kind == "digital":
+                out.insert_pdf(born, from_page=i, to_page=i)
+                page = out[-1]
+                for _, b in (x for x in image_blocks if x[0] == i):
+                    _text_to_image(page, pymupdf.Rect(ps.blocks[b].rect), scan_dpi)
+                continue
+            img = render_page(ps, scan_dpi, spec.doc_id, i)
+            page = out.new_page(width=ps.width, height=ps.height)
+            page.insert_image(page.rect, stream=_png(img))
+            if kind == "scan_ocr_layer":
+                for block in ps.blocks:
+                    if block.drawn_text and block.category not in ("Picture", "Table"):
+                        _fit_invisible(page, pymupdf.Rect(block.rect), block)
+        out.save(path, garbage=3, deflate=True)
+    finally:
+        out.close()
+        born.close()
+    return path
+
+
+def _png(img: Image.Image) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _text_to_image(page: pymupdf.Page, rect: pymupdf.Rect, dpi: float) -> None:
+    pix = page.get_pixmap(clip=rect, dpi=dpi)
+    page.add_redact_annot(rect)
+    page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, graphics=pymupdf.PDF_REDACT_LINE_ART_NONE)
+    page.insert_image(rect, pixmap=pix)
+
+
+def _fit_invisible(page: pymupdf.Page, rect: pymupdf.Rect, block: Block) -> None:
+    size = _START_SIZE.get(block.category, 10.0)
+    font = "hebo" if block.category in _BOLD else "helv"
+    while size >= _MIN_FONT:
+        if page.insert_textbox(rect, block.drawn_text, fontname=font, fontsize=size, render_mode=3) >= 0:
+            return
+        size = round(size * 0.9, 2)
+    raise ValueError(f"text does not fit in {tuple(rect)}")
+
+
+def text_heavy_doc(doc_id: int, n_pages: int, width: float = 595.0, height: float = 842.0) -> DocSpec:
+    """Dense prose pages (a report or paper body): header, a section heading, eight paragraphs of about
+    70 words, a footer; every third page also holds a small table. Text is most of what the page says."""
+    pages = []
+    for i in range(n_pages):
+        page_no = i + 1
+        left, right = 56.0, width - 56.0
+        blocks = [Block("Page-header", (left, 22, right, 36), f"Dense report {doc_id} - chapter {page_no}")]
+        blocks.append(Block("Section-header", (left, 48, right, 66), f"{page_no}.1 Findings of part {page_no}",
+                            level=3))
+        y, n_par = 74.0, 8 if page_no % 3 else 6
+        for k in range(n_par):
+            text = " ".join(_paragraph(doc_id, page_no, k + j) for j in range(2))
+            blocks.append(Block("Text", (left, y, right, y + 78), text))
+            y += 84
+        if page_no % 3 == 0:
+            rows = (("Measure", "Before", "After"),
+                    *((f"m{r}", f"{r * 3.5 + doc_id:.1f}", f"{r * 2.25 + page_no:.2f}") for r in range(1, 5)))
+            blocks.append(Block("Table", (left, y, left + 320, y + 100), rows=rows))
+        blocks.append(Block("Page-footer", (left, height - 40, right, height - 26), f"Page {page_no}"))
+        pages.append(PageSpec(width, height, blocks))
+    return DocSpec(doc_id, pages)

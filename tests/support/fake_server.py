@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -19,7 +20,8 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,7 +35,9 @@ from tests.support.docgen import (
 )
 
 IMG_PREFIX = "<|img|><|imgpad|><|endofimg|>"
-PROMPT_NAMES = ("layout_all", "layout_only", "ocr", "grounding_ocr", "scene_spotting", "web_parsing")
+PROMPT_NAMES = ("layout_all", "layout_only", "ocr", "grounding_ocr", "scene_spotting", "web_parsing", "svg",
+                "describe_picture", "describe_mocr")
+DESCRIBE_PROMPTS = ("describe_picture", "describe_mocr")
 
 
 PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -230,8 +234,39 @@ def grounding_text(page: PageSpec, size: tuple[int, int], box: list[int]) -> str
     return (best.answer_text or "") if best is not None else ""
 
 
+def describe_text(image: Image.Image) -> str:
+    """The fake describer's answer: what it can tell from the pixels (size and mean colour)."""
+    rgb = image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    return f"A picture of {image.width}x{image.height} pixels; its mean colour is #{rgb[0]:02x}{rgb[1]:02x}{rgb[2]:02x}."
+
+
+def svg_text(width: int, height: int) -> str:
+    """An SVG as dots.mocr answers (with a script, handlers and external references a sanitizer must remove)."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'viewBox="0 0 {width} {height}" onload="alert(1)"><script>alert(2)</script>'
+            f'<rect x="0" y="0" width="{width // 2}" height="{height // 2}" fill="#d95933" onclick="alert(3)"/>'
+            f'<a href="javascript:alert(4)"><circle cx="{width // 2}" cy="{height // 2}" r="10" fill="#3366d9"/></a>'
+            f'<image href="http://evil.example/x.png" width="10" height="10"/>'
+            f'<use xlink:href="http://evil.example/s.svg#a"/><foreignObject><iframe src="x"></iframe></foreignObject>'
+            f'<text x="5" y="20" style="background:url(http://evil.example/t)">Chart</text></svg>')
+
+
+def scene_elements(page: PageSpec, size: tuple[int, int]) -> list[dict[str, Any]]:
+    """Scene text spotting: each text block's box and text, no categories."""
+    return [{"bbox": _scaled_box(b, page, size), "text": b.answer_text.lstrip("# ")}
+            for b in page.blocks if b.category not in FURNITURE and b.answer_text and b.category != "Table"]
+
+
 def base_answer(prompt_name: str, prompt: str, page: PageSpec | None, size: tuple[int, int] | None) -> Answer:
     """The fault-free answer for one request."""
+    if prompt_name == "svg":
+        m = re.search(r'viewBox="0 0 (\d+) (\d+)"', prompt)
+        return Answer(svg_text(int(m.group(1)), int(m.group(2))) if m else "")
+    if prompt_name == "web_parsing":
+        prompt_name = "layout_all"  # dots.mocr answers a web page with the same layout elements
+    if prompt_name == "scene_spotting" and page is not None and size is not None:
+        els = scene_elements(page, size)
+        return Answer(dump_elements(els), elements=els)
     layout = prompt_name in ("layout_all", "layout_only")
     if page is None or size is None:
         return Answer("[]", elements=[]) if layout else Answer("")
@@ -302,6 +337,76 @@ def apply_fault(fault: Fault, answer: Answer, size: tuple[int, int] | None) -> A
         renamed = [dict(e, category=UNKNOWN_CATEGORY_NAMES.get(e["category"], e["category"])) for e in els]
         return Answer(dump_elements(renamed))
     return answer
+
+
+# ---------------------------------------------------------------- a GPU's time
+
+
+_TOKEN = re.compile(r"\d|[^\W\d_]+|\s+|[^\w\s]+")
+
+
+def count_tokens(text: str) -> int:
+    """About what a Qwen2 tokenizer (dots.ocr's) makes of `text`: every digit one token (Qwen2 splits
+    numbers into digits, which is what a layout answer's boxes are made of), a word one token per five
+    letters (at least one), runs of punctuation one per two characters, whitespace merged into its neighbours."""
+    n = 0
+    for piece in _TOKEN.findall(text):
+        if piece[0].isdigit():
+            n += 1
+        elif piece[0].isspace():
+            continue
+        elif piece[0].isalpha() or piece[0] == "_":
+            n += max(1, (len(piece) + 2) // 5)
+        else:
+            n += -(-len(piece) // 2)
+    return n
+
+
+def image_tokens(size: tuple[int, int] | None) -> int:
+    return (size[0] * size[1]) // 784 if size else 0
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    """One GPU serving dots.ocr, as a service time per request: `prefill_s` per prompt token it must
+    compute plus `decode_s` per output token, `sequences` requests at once (the rest queue).
+
+    With `prefix_cache` (vLLM's default), a prompt whose image was seen recently pays prefill only for
+    its text: a page's per-box requests after its layout request reuse the image's cached prefix.
+    Times are in modelled seconds; the server sleeps `time_scale` wall seconds per modelled second.
+    """
+
+    prefill_s: float = 0.0032
+    decode_s: float = 0.02
+    sequences: int = 64
+    prefix_cache: bool = True
+    cache_tokens: int = 1_000_000
+    time_scale: float = 1.0
+
+    def service_s(self, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> float:
+        return self.prefill_s * max(0, prompt_tokens - cached_tokens) + self.decode_s * completion_tokens
+
+
+@dataclass
+class GpuLedger:
+    """What a GPU-modelled server did: modelled busy seconds and tokens, per prompt name."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    service_s: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, name: str, prompt: int, cached: int, completion: int, service: float) -> None:
+        self.requests[name] = self.requests.get(name, 0) + 1
+        self.service_s[name] = self.service_s.get(name, 0.0) + service
+        self.prompt_tokens += prompt
+        self.cached_tokens += cached
+        self.completion_tokens += completion
+
+    @property
+    def total_service_s(self) -> float:
+        return sum(self.service_s.values())
 
 
 # ---------------------------------------------------------------- request parsing
@@ -408,15 +513,23 @@ class FakeDotsServer:
     """dots.ocr behind an OpenAI-compatible API, on 127.0.0.1.
 
     `latency` seconds per request; `capacity` = requests processed at once (excess queue).
+    `gpu`: instead of a fixed latency, each request takes the time a GPU would (GpuModel), with
+    `gpu.sequences` at once; `ledger` adds it up.
     Faults: `fail_next`, `set_fault_for`, or the `faults` hook, checked in that order.
     """
 
     def __init__(self, docs: dict[int, DocSpec] | None = None, latency: float = 0.0, capacity: int | None = None,
-                 port: int = 0, model_name: str = "model") -> None:
+                 port: int = 0, model_name: str = "model", gpu: GpuModel | None = None) -> None:
         self.latency = latency
+        self.gpu = gpu
+        self.ledger = GpuLedger()
+        self._prefixes: OrderedDict[str, int] = OrderedDict()  # image digest -> its tokens (GPU prefix cache)
+        capacity = gpu.sequences if gpu is not None else capacity
         self.capacity = capacity
         self.model_name = model_name
         self.faults: FaultHook | None = None
+        # the picture describer (a general VLM; no image placeholder): the answer for a received crop
+        self.describer: Callable[[Image.Image], str] = describe_text
         self._port = port
         self._docs: dict[int, DocSpec] = {}
         self._prompts = load_prompts()
@@ -559,8 +672,12 @@ class FakeDotsServer:
 
     def _classify(self, prompt: str) -> str:
         for name, text in self._prompts.items():
-            if name != "grounding_ocr" and prompt == text:
+            if name not in ("grounding_ocr", "svg") and prompt == text:
                 return name
+        svg = self._prompts.get("svg")
+        if svg is not None and re.fullmatch(re.escape(svg).replace(r"\{width\}", r"\d+").replace(r"\{height\}", r"\d+"),
+                                            prompt):
+            return "svg"
         g = self._prompts.get("grounding_ocr")
         if g is not None and prompt.startswith(g) and _parse_box(prompt[len(g):]) is not None:
             return "grounding_ocr"
@@ -611,7 +728,7 @@ class FakeDotsServer:
         with self._in_flight() as no, self._slot():
             # A GPU server's service time includes reading the request, so the latency is measured
             # from taking a slot and our own decoding and lookup happen inside it, not on top of it.
-            self._chat(h, no, raw, time.monotonic() + self.latency)
+            self._chat(h, no, raw, time.monotonic() + self.latency if self.gpu is None else time.monotonic())
 
     def _chat(self, h: _Handler, no: int, raw: bytes, ready_at: float) -> None:
         try:
@@ -635,13 +752,41 @@ class FakeDotsServer:
             top_p=body.get("top_p"), max_tokens=body.get("max_completion_tokens", body.get("max_tokens")),
             roles=parsed.roles, headers={k: v for k, v in h.headers.items()},
             fault=fault.kind.value if fault else None))
-        self._stopping.wait(max(0.0, ready_at - time.monotonic()))
+        if self.gpu is None:
+            self._stopping.wait(max(0.0, ready_at - time.monotonic()))
         if fault is not None and self._transport_fault(h, fault):
             return
-        answer = base_answer(name, prompt, page, size)
+        if name in DESCRIBE_PROMPTS and parsed.image is not None:
+            answer = Answer(self.describer(parsed.image))
+        else:
+            answer = base_answer(name, prompt, page, size)
         if fault is not None:
             answer = apply_fault(fault, answer, size)
+        if self.gpu is not None:
+            ready_at += self._gpu_time(name, parsed.image, answer) * self.gpu.time_scale
+            self._stopping.wait(max(0.0, ready_at - time.monotonic()))
         h.send_json(200, self._completion(no, body.get("model"), answer, size))
+
+    def _gpu_time(self, name: str, image: Image.Image | None, answer: Answer) -> float:
+        """Modelled seconds of this request on the GPU, recorded in the ledger."""
+        assert self.gpu is not None
+        size = image.size if image is not None else None
+        prompt, completion = image_tokens(size) + 100, count_tokens(answer.content)
+        cached = 0
+        if image is not None and self.gpu.prefix_cache:
+            digest = hashlib.sha1(image.tobytes()).hexdigest()
+            with self._lock:
+                if digest in self._prefixes:
+                    self._prefixes.move_to_end(digest)
+                    cached = image_tokens(size)
+                else:
+                    self._prefixes[digest] = image_tokens(size)
+                    while sum(self._prefixes.values()) > self.gpu.cache_tokens:
+                        self._prefixes.popitem(last=False)
+        service = self.gpu.service_s(prompt, cached, completion)
+        with self._lock:
+            self.ledger.add(name, prompt, cached, completion, service)
+        return service
 
     def _transport_fault(self, h: _Handler, fault: Fault) -> bool:
         """Act out status/hang/reset; True when no normal answer must follow."""
@@ -662,8 +807,8 @@ class FakeDotsServer:
         return False
 
     def _completion(self, no: int, model: Any, answer: Answer, size: tuple[int, int] | None) -> dict[str, Any]:
-        image_tokens = (size[0] * size[1]) // 784 if size else 0
-        completion = len(answer.content) // 3
+        image = image_tokens(size)
+        completion = count_tokens(answer.content)
         return {
             "id": f"chatcmpl-fake-{no}",
             "object": "chat.completion",
@@ -671,8 +816,8 @@ class FakeDotsServer:
             "model": model if isinstance(model, str) else self.model_name,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.content},
                          "finish_reason": answer.finish_reason, "logprobs": None}],
-            "usage": {"prompt_tokens": image_tokens + 100, "completion_tokens": completion,
-                      "total_tokens": image_tokens + 100 + completion},
+            "usage": {"prompt_tokens": image + 100, "completion_tokens": completion,
+                      "total_tokens": image + 100 + completion},
         }
 
     def _record(self, rec: RecordedRequest) -> None:
