@@ -31,9 +31,12 @@ def normalized(path: Path) -> bytes:
     return json.dumps([_strip(r) for r in records], sort_keys=True).encode()
 
 
+RUN_VIEWS = {"index.html"}  # run.json rendered (its wall time, stage times, the folder's name): run.json is compared
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): normalized(p) for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+            if p.is_file() and p.name != ".lock" and p.relative_to(root).as_posix() not in RUN_VIEWS}
 
 
 def differences(a: Path, b: Path) -> list[str]:

@@ -47,16 +47,17 @@ def committed(out: Path) -> int:
 
 def test_identical_to_a_local_run_with_a_document_split_into_shards(ray_cluster, corpus, server, tmp_path):
     server.set_fault_for((12, 1), Fault.garbage())  # a page failure stays a page status, never a task failure
-    flags = ["--server", server.url, "--dpi", "50", "--fallback", "none"]
+    flags = ["--server", server.url, "--dpi", "50", "--fallback", "none", "--html"]  # the viewer too
     assert parse(corpus, "-o", tmp_path / "local", *flags) == 1
     config = RunConfig(inputs=[str(corpus)], output=str(tmp_path / "ray"), servers=(server.url,), dpi=50,
-                       fallback=("none",), shard_pages=3, quiet=True)
+                       fallback=("none",), html=True, shard_pages=3, quiet=True)
     driver = Driver(config, QUIET, RayExecutor("auto"), distributed=True)
     report = driver.run()
     assert driver.kinds == {"shard": 2, "assembly": 1, "whole": 1}  # doc10: 5 pages = 2 shards; doc11+doc12 packed
     assert report.exit_code == 1 and report.pages_by_status == {"ok": 7, "failed": 1}
     assert report.unaccounted == []
     assert differences(tmp_path / "local", tmp_path / "ray") == []
+    assert (tmp_path / "ray" / "index.html").is_file() and (tmp_path / "ray" / "doc10" / "doc10.html").is_file()
     # Run again: every page is reused from the store, by the cluster, and nothing is asked of the server.
     before = len(server.requests)
     again = Driver(config, QUIET, RayExecutor("auto"), distributed=True).run()
