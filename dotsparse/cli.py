@@ -189,7 +189,7 @@ def parse(
     ocr: str = typer.Option(_d("ocr", EmbeddedOptions), help="embedded engine: auto, always or never.", rich_help_panel="embedded engine"),
     ray: Optional[str] = typer.Option(None, "--ray", metavar="ADDRESS", help=(
         "Run on a Ray cluster: auto ($RAY_ADDRESS or the cluster running here), local (start one here) or "
-        "its address. Needs pip install 'dotsparse[ray]'; OUT on storage every node sees."),
+        "its address. Needs pip install 'dotsparse\\[ray]'; OUT on storage every node sees."),
         rich_help_panel="many machines (Ray)"),
     shard_pages: int = typer.Option(_d("shard_pages", RunConfig), help=(
         "Ray: documents over this many pages are split into shards of it; smaller ones are packed together."),
