@@ -260,17 +260,30 @@ def test_picture_descriptions_are_shown_sanitized_under_the_crop(open_page, tmp_
 @pytest.mark.parametrize("width", [1400, 760])
 def test_only_pages_near_the_view_are_built_and_the_scroll_height_is_exact_before_they_are(open_page, tmp_path,
                                                                                            width):
-    from tests.viewer.conftest import layout_page
+    import pymupdf
 
+    from dotsparse.model import PageGeometry
+    from tests.viewer.conftest import DPI, H_PT, W_PT, layout_page
+
+    source = make_source(tmp_path / "s.pdf", 30)
+    with pymupdf.open(source) as pdf:  # page 10 is landscape: its placeholder has a ratio of its own
+        pdf.delete_page(9)
+        pdf.new_page(pno=9, width=H_PT, height=W_PT)
+        pdf.saveIncr()
+    landscape = PageGeometry(width_pt=H_PT, height_pt=W_PT, dpi=DPI, width_px=round(H_PT * DPI / 72),
+                             height_px=round(W_PT * DPI / 72), sent_width=1176, sent_height=812)
+    pages = [layout_page(n) if n != 10 else layout_page(n).model_copy(update={"geometry": landscape})
+             for n in range(1, 31)]
     out = tmp_path / "out"
-    write_output(out, "doc", [layout_page(n) for n in range(1, 31)], make_source(tmp_path / "s.pdf", 30))
+    write_output(out, "doc", pages, source)
     build_views(out)
     opened = open_page(out / "doc" / "doc.html", width=width)
     page = opened.page
     heights = "Array.from(document.querySelectorAll('#pages > section')).map(s => s.getBoundingClientRect().height)"
     before, scroll_height = page.evaluate(heights), page.evaluate("document.documentElement.scrollHeight")
     assert page.evaluate("document.querySelectorAll('#pages > section:empty').length") >= 26
-    for n in (8, 15, 23, 30, 4):
+    assert before[9] < before[8], "the landscape page is shorter than its portrait neighbours"
+    for n in (8, 10, 15, 23, 30, 4):
         page.evaluate(f"location.hash = '#p{n}'")
         page.wait_for_selector(f"#p{n} .content .cell")
         page.wait_for_selector(f"#p{n} canvas.page-image[data-loaded]")
