@@ -62,8 +62,10 @@ def test_the_vision_encoder_reruns_unless_the_cached_blocks_cover_the_image_or_i
     gpu = GpuModel(encoder_cache_tokens=1)  # holds one image at a time
     caches = GpuCaches(gpu)
     a, b, aligned = _image(5, 4, 10), _image(5, 4, 20), _image(29, 1, 30)  # 20, 20 and 29 image tokens
-    assert caches.prefill(a).encoded == 20
-    assert caches.prefill(b).encoded == 20  # evicts a's embeddings
+    for image in (a, b):  # b's embeddings evict a's, which no request holds any more
+        cost = caches.prefill(image)
+        assert cost.encoded == 20
+        caches.release(cost)
     again = caches.prefill(a)
     assert (again.cached, again.encoded, again.repeat) == (16, 20, 20)  # blocks of 2 + 20 + 1 tokens: 1 full
     caches.prefill(aligned)
@@ -71,6 +73,15 @@ def test_the_vision_encoder_reruns_unless_the_cached_blocks_cover_the_image_or_i
     hit = caches.prefill(aligned)  # 2 + 29 + 1 = 32 tokens: two full blocks cover the image span
     assert (hit.cached, hit.encoded) == (32, 0)
     assert GpuCaches(GpuModel(prefix_cache=False)).prefill(a) == Prefill(prompt=120, image=20, encoded=20)
+
+
+def test_embeddings_a_request_still_needs_are_not_evicted_and_are_shared():
+    caches = GpuCaches(GpuModel(encoder_cache_tokens=1))
+    a, b = _image(5, 4, 10), _image(5, 4, 20)
+    first = caches.prefill(a)  # a's prefill under way: its embeddings are pinned
+    caches.prefill(b)
+    assert caches.prefill(a).encoded == 0  # a second request on a shares them
+    caches.release(first)
 
 
 def test_whole_image_cached_is_the_optimistic_variant():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import re
@@ -29,7 +30,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from tests.support.gpu_model import (  # noqa: F401  (re-exported: the server's GPU time model)
-    GpuCaches, GpuLedger, GpuModel, count_tokens, image_tokens)
+    DIGEST, GpuCaches, GpuLedger, GpuModel, count_tokens, image_tokens)
 from tests.support.docgen import (
     FURNITURE, MARKER_LEVELS, Block, DocSpec, Key, PageSpec, make_pdf, read_marker, simple_doc,
 )
@@ -381,8 +382,10 @@ def _decode_data_url(url: str) -> tuple[Image.Image, str]:
     if not m:
         raise BadRequest("image_url must be a base64 data URL")
     try:
-        img = Image.open(io.BytesIO(base64.b64decode(url[m.end():], validate=False)))
+        data = base64.b64decode(url[m.end():], validate=False)
+        img = Image.open(io.BytesIO(data))
         img.load()
+        img.info[DIGEST] = hashlib.sha1(data).hexdigest()  # the GPU model's cache key: hashing the file is cheap
     except Exception as exc:  # noqa: BLE001 - any decode failure is the client's fault
         raise BadRequest(f"cannot decode image: {exc}") from exc
     return img, m.group(1)
@@ -693,20 +696,25 @@ class FakeDotsServer:
         if fault is not None:
             answer = apply_fault(fault, answer, size)
         if self.gpu is not None:
-            ready_at += self._gpu_time(name, parsed.image, answer, ready_at) * self.gpu.time_scale
-            self._stopping.wait(max(0.0, ready_at - time.monotonic()))
+            self._serve_on_gpu(name, parsed.image, answer, ready_at)
         h.send_json(200, self._completion(no, body.get("model"), answer, size))
 
-    def _gpu_time(self, name: str, image: Image.Image | None, answer: Answer, started: float) -> float:
-        """Modelled seconds of this request on the GPU, recorded in the ledger."""
+    def _serve_on_gpu(self, name: str, image: Image.Image | None, answer: Answer, started: float) -> None:
+        """Take the modelled GPU time of this request, recorded in the ledger; the image's embeddings
+        stay pinned in the encoder cache while its prefill lasts, as vLLM holds them."""
         assert self.gpu is not None and self._caches is not None
         cost = self._caches.prefill(image)
         completion = count_tokens(answer.content)
-        service = self.gpu.service_s(cost.prompt - cost.cached, cost.encoded, completion)
+        prefill = self.gpu.service_s(cost.prompt - cost.cached, cost.encoded, 0)
+        service = prefill + self.gpu.service_s(0, 0, completion)
         with self._lock:
             self.ledger.add(name, cost, completion, service)
             self.ledger.spans.append((started, started + service * self.gpu.time_scale))
-        return service
+        try:
+            self._stopping.wait(max(0.0, started + prefill * self.gpu.time_scale - time.monotonic()))
+        finally:
+            self._caches.release(cost)
+        self._stopping.wait(max(0.0, started + service * self.gpu.time_scale - time.monotonic()))
 
     def _transport_fault(self, h: _Handler, fault: Fault) -> bool:
         """Act out status/hang/reset; True when no normal answer must follow."""

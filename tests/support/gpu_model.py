@@ -41,6 +41,7 @@ from PIL import Image
 
 IMAGE_OFFSET = 2  # <|user|><|img|>: the image's pad tokens start at this position of every prompt
 SHARED_TAIL = 1  # <|endofimg|>: after it the prompts of two requests on one image differ
+DIGEST = "dotsparse-sha1"  # Image.info key of the image file's digest, where its reader put one
 TEXT_TOKENS = 100  # a prompt's template and text besides the image (dots.ocr's longest prompt is ~130)
 
 _TOKEN = re.compile(r"\d|[^\W\d_]+|\s+|[^\w\s]+")
@@ -110,15 +111,19 @@ class Prefill:
     image: int = 0
     encoded: int = 0
     repeat: int = 0  # image tokens of an image seen before (what `whole_image_cached` would skip)
+    pinned: str = ""  # the image whose embeddings this request holds in the encoder cache until released
 
 
 class GpuCaches:
-    """The server's prefix (KV) cache and encoder cache, keyed by the image's content, LRU."""
+    """The server's prefix (KV) cache and encoder cache, keyed by the image's content, LRU. As in vLLM,
+    embeddings a request still needs (`pinned` until `release`) are not evicted, and a request on an
+    image whose embeddings are held shares them."""
 
     def __init__(self, gpu: GpuModel):
         self.gpu = gpu
         self._kv: OrderedDict[str, int] = OrderedDict()  # image digest -> tokens of its cached prefix
         self._encoder: OrderedDict[str, int] = OrderedDict()  # image digest -> embeddings held
+        self._pins: dict[str, int] = {}  # image digest -> requests holding its embeddings
         self._lock = threading.Lock()
 
     def prefill(self, image: Image.Image | None, prompt_text_tokens: int = TEXT_TOKENS) -> Prefill:
@@ -126,7 +131,7 @@ class GpuCaches:
         cost = Prefill(prompt=n + prompt_text_tokens, image=n, encoded=n)
         if image is None or not self.gpu.prefix_cache:
             return cost
-        digest = hashlib.sha1(image.tobytes()).hexdigest()
+        digest = image.info.get(DIGEST) or hashlib.sha1(image.tobytes()).hexdigest()  # same image, same key
         with self._lock:
             seen = _touch(self._kv, digest)
             cost.repeat = n if seen else 0
@@ -136,10 +141,20 @@ class GpuCaches:
                 cost.cached = self.gpu.shared_prefix(n) if seen else 0
                 covered = cost.cached >= IMAGE_OFFSET + n
                 cost.encoded = 0 if covered or _touch(self._encoder, digest) else n
-            _put(self._kv, digest, self.gpu.shared_prefix(n), self.gpu.cache_tokens)
+                if not covered:
+                    cost.pinned = digest
+                    self._pins[digest] = self._pins.get(digest, 0) + 1
+            _put(self._kv, digest, self.gpu.shared_prefix(n), self.gpu.cache_tokens, {})
             if cost.encoded:
-                _put(self._encoder, digest, n, max(self.gpu.encoder_cache_tokens, n))
+                _put(self._encoder, digest, n, max(self.gpu.encoder_cache_tokens, n), self._pins)
         return cost
+
+    def release(self, cost: Prefill) -> None:
+        if cost.pinned:
+            with self._lock:
+                self._pins[cost.pinned] -= 1
+                if not self._pins[cost.pinned]:
+                    del self._pins[cost.pinned]
 
 
 def _touch(cache: OrderedDict[str, int], key: str) -> bool:
@@ -149,11 +164,14 @@ def _touch(cache: OrderedDict[str, int], key: str) -> bool:
     return False
 
 
-def _put(cache: OrderedDict[str, int], key: str, tokens: int, capacity: int) -> None:
+def _put(cache: OrderedDict[str, int], key: str, tokens: int, capacity: int, pinned: dict[str, int]) -> None:
     cache[key] = tokens
     cache.move_to_end(key)
-    while sum(cache.values()) > capacity and len(cache) > 1:
-        cache.popitem(last=False)
+    total = sum(cache.values())
+    for old in [k for k in cache if k not in pinned and k != key]:  # oldest first
+        if total <= capacity:
+            break
+        total -= cache.pop(old)
 
 
 @dataclass
