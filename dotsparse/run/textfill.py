@@ -33,6 +33,7 @@ _BULLET = re.compile(r"^\s*[-•◦▪▫●○■□‣⁃∙·–—*»✓✔�
 _CACHE = 64
 _WHITE = 240  # of 255 in each sRGB channel: text this light is not seen on paper
 _TRANSPARENT = 26  # alpha of 255: under 10 % opacity
+_PAINTED = 16 | 32  # char flags FZ_STEXT_FILLED | FZ_STEXT_STROKED: text drawn in a visible render mode
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,8 @@ def _faint_runs(page: pymupdf.Page, textpage: pymupdf.TextPage) -> list[Rect]:
     for block in page.get_text("dict", textpage=textpage)["blocks"]:
         for line in block.get("lines", ()):
             for span in line["spans"]:
+                if not span.get("char_flags", _PAINTED) & _PAINTED:
+                    continue  # render mode 3 (alpha 0 here): invisible text is the span survey's, not faint
                 color = span.get("color", 0)
                 white = min(color >> 16 & 255, color >> 8 & 255, color & 255) > _WHITE
                 if white or span.get("alpha", 255) < _TRANSPARENT:
