@@ -252,7 +252,8 @@ def main() -> None:
         print(f"  {'path':7} {'requests':>8} {'out tok':>8} {'prompt':>7} {'encoded':>7} {'GPU-s':>7} {'pages/s':>8} "
               f"{'busy':>5} {'full':>5} {'cpu/pg':>6} {'load':>5} {'exact':>6} {'similar':>7}   (per page)")
         for label, r in (("full", full), ("hybrid", hybrid)):
-            bound = "  server-bound" if r["full"] >= 0.8 else "  client-bound"
+            bound = ("  server-bound" if r["full"] >= 0.8 else "  client-bound" if r["pages"] > args.sequences
+                     else f"  not saturated: {r['pages']} pages cannot fill {args.sequences} sequences")
             print(f"  {label:7} {r['requests']:8.1f} {r['completion']:8.0f} {r['prompt']:7.0f} {r['encoded']:7.0f} "
                   f"{r['gpu_s']:7.3f} {r['pages_per_s']:8.3f} {r['busy']:5.2f} {r['full']:5.2f} "
                   f"{r['cpu_per_page']:6.3f} {r['load']:5.1f} {r['exact']:6.3f} {r['similar']:7.4f}   "
