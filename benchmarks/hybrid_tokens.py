@@ -27,8 +27,8 @@ What is measured, and what is not:
   recomputes it from the same token counts for other prefill and decode rates and cache models.
 - pages/s per server (measured): pages / the modelled time from the first request to the last answer;
   it includes the client's rendering, text-layer reading and round trips, not its start-up. `busy` is
-  the modelled GPU time / S / that time; `full` is the share of that time during which all S sequences
-  were taken. Below ~0.8 the run was bound by the client (or its last partial wave), not the server,
+  the modelled GPU time / S / that time; `full` is the share of the time until the last page's first request
+  during which all S sequences were taken (later, a page's box requests wait for its layout answer). Below ~0.8 the run was bound by the client (or its last partial wave), not the server,
   and the line says "client-bound": then the GPU-s ratio, not the measured pages/s, is the server's.
 - client CPU: CPU seconds per page of the dotsparse process (all its threads), beside the load average.
 - text accuracy: each text cell against the known text of its block (exact share, and a character-level

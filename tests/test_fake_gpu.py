@@ -92,11 +92,16 @@ def test_whole_image_cached_is_the_optimistic_variant():
     assert (again.cached, again.encoded) == (20, 0)
 
 
-def test_saturated_share_is_the_time_every_sequence_was_taken_until_the_last_arrival():
+def test_saturated_share_is_the_time_every_sequence_was_taken_until_the_last_page_started():
     ledger = GpuLedger(spans=[(0.0, 4.0), (0.0, 2.0), (2.0, 4.0), (3.0, 9.0)])  # the tail after 3.0 is left out
     assert ledger.saturated_share(2) == pytest.approx(1.0)
     assert GpuLedger(spans=[(0.0, 1.0), (2.0, 3.0), (4.0, 5.0)]).saturated_share(1) == pytest.approx(0.5)
     assert ledger.saturated_share(3) == 0.0 and GpuLedger().saturated_share(2) == 0.0
+    # A page's later requests (on an image seen before) wait for its first answer: after the last
+    # page's first request, the gaps are the tail, not the client's.
+    spans = [(0.0, 2.0), (0.0, 1.0), (1.0, 2.0), (2.5, 3.0)]
+    assert GpuLedger(spans=spans).saturated_share(2) == pytest.approx(0.8)
+    assert GpuLedger(spans=spans, firsts=[0.0, 0.0, 1.0]).saturated_share(2) == pytest.approx(1.0)
 
 
 def test_sequences_bound_the_requests_served_at_once(page_url):

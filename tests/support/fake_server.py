@@ -710,6 +710,8 @@ class FakeDotsServer:
         with self._lock:
             self.ledger.add(name, cost, completion, service)
             self.ledger.spans.append((started, started + service * self.gpu.time_scale))
+            if not cost.repeat:
+                self.ledger.firsts.append(started)
         try:
             self._stopping.wait(max(0.0, started + prefill * self.gpu.time_scale - time.monotonic()))
         finally:

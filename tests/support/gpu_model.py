@@ -188,6 +188,7 @@ class GpuLedger:
     repeat_tokens: int = 0
     completion_tokens: int = 0
     spans: list[tuple[float, float]] = field(default_factory=list)  # wall (start, end) per request
+    firsts: list[float] = field(default_factory=list)  # wall start of each request on an image not seen before
 
     def add(self, name: str, cost: Prefill, completion: int, service: float) -> None:
         self.requests[name] = self.requests.get(name, 0) + 1
@@ -204,19 +205,21 @@ class GpuLedger:
         return sum(self.service_s.values())
 
     def saturated_share(self, sequences: int) -> float:
-        """Share of the wall time from the first request to the last one's arrival during which every
-        sequence was taken. Until its last request the client still had work to send, so a share well
-        below 1 means the client did not keep the server fed (client-bound); what follows the last
-        arrival is the run's tail, which no client can fill."""
+        """Share of the wall time from the first request to the last first request on a new image (the
+        last page's first request) during which every sequence was taken. Until then the client still
+        had pages to start, so a share well below 1 means it did not keep the server fed
+        (client-bound); what follows is the run's tail (the last pages' later requests wait for their
+        first answers), which no client can fill."""
         if not self.spans:
             return 0.0
-        first, last_arrival = min(s for s, _ in self.spans), max(s for s, _ in self.spans)
+        first = min(s for s, _ in self.spans)
+        until = max(self.firsts) if self.firsts else max(s for s, _ in self.spans)
         events = sorted([(s, 1) for s, _ in self.spans] + [(e, -1) for _, e in self.spans])
         running, full, last = 0, 0.0, first
         for t, step in events:
-            t = min(t, last_arrival)
+            t = min(t, until)
             if running >= sequences:
                 full += t - last
             running += step
             last = t
-        return full / (last_arrival - first) if last_arrival > first else 0.0
+        return full / (until - first) if until > first else 0.0
