@@ -295,3 +295,15 @@ def test_only_pages_near_the_view_are_built_and_the_scroll_height_is_exact_befor
         assert page.evaluate("document.documentElement.scrollHeight") == scroll_height
     assert page.evaluate("document.getElementById('p30').childElementCount") == 0, "far pages are dropped"
     assert opened.errors == []
+
+
+def test_a_page_image_is_decoded_again_when_the_window_grows(open_page, layout_doc):
+    opened = open_page(layout_doc, width=1000, height=700)
+    page = opened.page
+    page.wait_for_selector("#p1 canvas.page-image[data-loaded]")
+    size = "(() => { const c = document.querySelector('#p1 canvas.page-image[data-loaded]');" \
+           " return c ? [c.width, c.getBoundingClientRect().width] : [0, 1]; })()"
+    small, css = page.evaluate(size)
+    assert abs(small - css) <= 1
+    page.set_viewport_size({"width": 1800, "height": 1200})
+    wait_until(page, f"(() => {{ const [w, css] = {size}; return w > {small} * 1.15 && Math.abs(w - css) <= 1; }})()")

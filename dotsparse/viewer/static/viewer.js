@@ -161,6 +161,7 @@
     const h = Math.max(1, Math.round(img.naturalHeight * scale));
     createImageBitmap(img, {resizeWidth: w, resizeHeight: h, resizeQuality: "medium"}).then(function (bitmap) {
       if (parts.img !== img) { bitmap.close(); return; }
+      parts.natural = img.naturalWidth;  // (0 once src is gone)
       img.removeAttribute("src");
       parts.img = null;
       const canvas = parts.canvas;
@@ -169,7 +170,6 @@
       bitmap.close();
       canvas.dataset.loaded = "1";
       parts.painted = w;
-      parts.natural = img.naturalWidth;
     }, function () { /* the figure keeps its boxes on a blank page */ });
   }
 
