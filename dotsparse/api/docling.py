@@ -35,6 +35,12 @@ def to_docling(doc: "Document") -> "DoclingDocument":
     return out
 
 
+def _heading_level(cell: Cell, text: str) -> int:
+    """docling's section levels start under its title (level 1 is `##`); ours count the title as 1."""
+    ours = cell.level or (len(text) - len(text.lstrip("#"))) or 2
+    return max(1, ours - 1)
+
+
 def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
     from docling_core.types.doc import ContentLayer, DocItemLabel
 
@@ -45,7 +51,7 @@ def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
     if category is Category.TITLE:
         out.add_title(text=text.lstrip("#").strip(), prov=prov)
     elif category is Category.SECTION_HEADER:
-        out.add_heading(text=text.lstrip("#").strip(), level=int(getattr(cell, "level", None) or 1), prov=prov)
+        out.add_heading(text=text.lstrip("#").strip(), level=_heading_level(cell, text), prov=prov)
     elif category is Category.LIST_ITEM:
         out.add_list_item(text=text.lstrip("-*• ").strip(), prov=prov)
     elif category is Category.TABLE:

@@ -44,3 +44,10 @@ def test_docling_round_trip_and_exports(parsed):
     source = next(c for c in parsed.pages[0].cells if c.category is dotsparse.Category.TABLE)
     assert table.data.num_rows == source.text.count("<tr") and table.data.num_cols == 3
     assert table.data.grid[0][0].text == "Item" and table.data.grid[1][0].text == "row 1 p1"
+
+
+def test_heading_levels_export_as_dotsparse_writes_them(parsed):
+    """docling counts section levels below its title: our `## x` must stay `## x` in docling's Markdown."""
+    ours = [line for line in parsed.markdown(furniture=False).splitlines() if line.startswith("#")]
+    theirs = [line for line in parsed.to_docling().export_to_markdown().splitlines() if line.startswith("#")]
+    assert ours and theirs == ours
