@@ -12,6 +12,7 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 from __future__ import annotations
 
 import queue
+import weakref
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
@@ -61,6 +62,7 @@ class Parser:
         self.report: Optional[RunReport] = None  # the last call's run report
         self._console = Console(stderr=True)
         self._verbose = verbose
+        self._log = _Log(self._console, verbose)  # not a bound method: the session must not keep the Parser alive
         self._loop = LoopThread()
         try:
             self._session = Session(self.options, on_event=self._log,
@@ -69,6 +71,9 @@ class Parser:
         except BaseException:
             self._loop.close()
             raise
+        # A Parser dropped without close() (a notebook cell run again) still stops its thread and engine workers.
+        self._finalizer = weakref.finalize(self, self._loop.shutdown, self._session.aclose)
+        self._finalizer.atexit = False  # at exit the executors are already shut: the daemon thread just ends
         self._closed = False
 
     @property
@@ -115,11 +120,7 @@ class Parser:
         if self._closed:
             return
         self._closed = True
-        try:
-            self._loop.run(self._loop.drain())
-            self._loop.run(self._session.aclose())
-        finally:
-            self._loop.close()
+        self._finalizer()
 
     def __enter__(self) -> "Parser":
         return self
@@ -202,9 +203,14 @@ class Parser:
         raise DocumentError(f"{len(failed)} of {len(doc.pages)} page(s) failed; first: {failed[0].error}",
                             source=doc.source, page=failed[0].page, document=doc)
 
-    def _log(self, message: str) -> None:
-        if self._verbose:
-            self._console.print(message, highlight=False, markup=False)  # server events are plain text
+
+class _Log:
+    def __init__(self, console: Console, verbose: bool):
+        self.console, self.verbose = console, verbose
+
+    def __call__(self, message: str) -> None:
+        if self.verbose:
+            self.console.print(message, highlight=False, markup=False)  # server events are plain text
 
 
 def _options(options: Optional[Options], engine: Union[str, Engine], server: Union[str, Iterable[str], None],

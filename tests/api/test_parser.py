@@ -195,3 +195,28 @@ def test_parse_many_never_parses_its_own_output_folder(docs):
         assert sorted(first) == ["a.pdf", "b.pdf"] and list((out / "a" / "view").glob("*.jpg"))
         again = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
     assert sorted(again) == ["a.pdf", "b.pdf"]  # not the page images or crops written under out/
+
+
+def test_a_parser_dropped_without_close_stops_its_thread_and_its_engine(docs):
+    """A notebook cell run again drops the old Parser: its loop thread and engine (workers) must not leak."""
+    import gc
+    import threading
+
+    folder, answers = docs
+    closed = []
+
+    class Recording(ReplayEngine):
+        async def aclose(self) -> None:
+            closed.append(True)
+            await super().aclose()
+
+    def loops() -> int:
+        return sum(t.name == "dotsparse-loop" for t in threading.enumerate())
+
+    before = loops()
+    for _ in range(3):
+        parser = dotsparse.Parser(engine=Recording(answers), dpi=50, fallback=())
+        assert parser.parse(folder / "a.pdf").status is dotsparse.DocumentStatus.OK
+        del parser
+        gc.collect()
+    assert closed == [True] * 3 and loops() == before
