@@ -11,7 +11,9 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 
 from __future__ import annotations
 
+import os
 import queue
+import re
 import weakref
 from contextlib import ExitStack
 from pathlib import Path
@@ -40,6 +42,7 @@ from ..fileio import confined  # noqa: E402
 from ..run.session import Session, find_inputs, prepare_output, write_run_views  # noqa: E402
 from .document import Document, DocumentStatus  # noqa: E402
 from .loop import LoopThread  # noqa: E402
+from .streams import Data, as_path, is_data, spooled  # noqa: E402
 
 PathLike = Union[str, Path]
 _END = object()
@@ -80,19 +83,23 @@ class Parser:
     def engine(self) -> Engine:
         return self._session.engine
 
-    def parse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
-              **outputs: Any) -> Document:
-        """One file → a Document. `output=` also writes its files there (and resumes from them)."""
-        self._check_open()
-        return self._loop.run(self._aparse(path, pages, output, outputs))
+    def parse(self, path: Union[PathLike, Data], pages: Optional[str] = None, output: Optional[PathLike] = None,
+              *, name: Optional[str] = None, **outputs: Any) -> Document:
+        """One file → a Document. `output=` also writes its files there (and resumes from them).
 
-    async def aparse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
-                     **outputs: Any) -> Document:
+        `path` may also be bytes or a binary file object; `name` (else the object's own name, else one
+        guessed from the first bytes) then says what it is and names the document.
+        """
+        self._check_open()
+        return self._loop.run(self._aparse(path, pages, output, outputs, name))
+
+    async def aparse(self, path: Union[PathLike, Data], pages: Optional[str] = None,
+                     output: Optional[PathLike] = None, *, name: Optional[str] = None, **outputs: Any) -> Document:
         """`parse` for async callers: awaits the Parser's loop without blocking the caller's."""
         import asyncio
 
         self._check_open()
-        return await asyncio.wrap_future(self._loop.submit(self._aparse(path, pages, output, outputs)))
+        return await asyncio.wrap_future(self._loop.submit(self._aparse(path, pages, output, outputs, name)))
 
     def parse_many(self, inputs: Union[PathLike, Iterable[PathLike]], output: Optional[PathLike] = None,
                    pages: Optional[str] = None, force: bool = False, **outputs: Any) -> Iterator[Document]:
@@ -102,7 +109,8 @@ class Parser:
         are reused, output-only options re-applied. Without it, results stay in memory.
         """
         self._check_open()
-        found_inputs = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(i) for i in inputs]
+        items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+        found_inputs = [str(as_path(i)) for i in items]
         config = self._config(found_inputs, pages, output, outputs, force)
         done: "queue.Queue[object]" = queue.Queue()
         future = self._loop.submit(self._run(config, lambda doc: done.put(doc)))
@@ -128,12 +136,21 @@ class Parser:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def _aparse(self, path: PathLike, pages: Optional[str], output: Optional[PathLike],
-                      outputs: dict[str, Any]) -> Document:
+    async def _aparse(self, path: Union[PathLike, Data], pages: Optional[str], output: Optional[PathLike],
+                      outputs: dict[str, Any], name: Optional[str]) -> Document:
+        if not is_data(path):
+            return self._checked(await self._aparse_file(as_path(path), pages, output, outputs))
+        with spooled(path, name) as spool:
+            doc = await self._aparse_file(spool, pages, output, outputs)
+        doc.document.source = spool.name  # the temporary file is gone
+        return self._checked(doc)
+
+    async def _aparse_file(self, path: Path, pages: Optional[str], output: Optional[PathLike],
+                           outputs: dict[str, Any]) -> Document:
         config = self._config([str(path)], pages, output, outputs, force=False)
         got: list[Document] = []
         await self._run(config, got.append, single=True)
-        return self._checked(got[0])
+        return got[0]
 
     async def _run(self, config: RunConfig, deliver: Callable[[Document], None], single: bool = False) -> RunReport:
         in_memory = config.output == ""
@@ -198,7 +215,8 @@ class Parser:
         if not self.raise_on_error or doc.status is DocumentStatus.OK:
             return doc
         if doc.document.error:
-            raise SourceError(doc.document.error, source=doc.source)
+            stage, message = _stage_and_message(doc.document.error)
+            raise SourceError(message, source=doc.source, stage=stage)
         failed = doc.failed_pages
         raise DocumentError(f"{len(failed)} of {len(doc.pages)} page(s) failed; first: {failed[0].error}",
                             source=doc.source, page=failed[0].page, document=doc)
@@ -232,3 +250,8 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
     except ValidationError as exc:
         raise UsageError(str(exc)) from None
 
+
+def _stage_and_message(recorded: str) -> tuple[str, str]:
+    """A file's recorded error is "<file>, <stage>: <message>" (its str()); the parts, for a typed error."""
+    found = re.match(r"^.*?, (open|pages): (.*)$", recorded, re.DOTALL)
+    return (found.group(1), found.group(2)) if found else ("open", recorded)

@@ -220,3 +220,46 @@ def test_a_parser_dropped_without_close_stops_its_thread_and_its_engine(docs):
         del parser
         gc.collect()
     assert closed == [True] * 3 and loops() == before
+
+
+def test_bytes_and_binary_file_objects_parse_under_their_name(docs):
+    import io
+
+    folder, answers = docs
+    data = (folder / "a.pdf").read_bytes()
+    answers = {**answers, **{("document.pdf", page): answer for (name, page), answer in answers.items()
+                             if name == "a.pdf"}}
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        named = parser.parse(data, name="a.pdf")
+        assert named.status is dotsparse.DocumentStatus.OK and named.source == "a.pdf"
+        sniffed = parser.parse(io.BytesIO(data))  # no name: a PDF by its first bytes
+        assert sniffed.status is dotsparse.DocumentStatus.OK and sniffed.source == "document.pdf"
+        with open(folder / "b.pdf", "rb") as handle:  # an open file: its own name
+            assert parser.parse(handle).source == "b.pdf"
+        assert sniffed.markdown() == named.markdown() == parser.parse(folder / "a.pdf").markdown()
+
+
+def test_what_is_not_a_document_is_a_clear_type_error(docs, tmp_path):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        for bad in (None, 5):
+            with pytest.raises(TypeError, match="expected a path"):
+                parser.parse(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="name="):
+            parser.parse(b"no magic here")
+        (tmp_path / "t.pdf").write_text("x")
+        with open(tmp_path / "t.pdf") as text_mode, pytest.raises(TypeError, match="binary"):
+            parser.parse(text_mode)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="expected a path"):
+            list(parser.parse_many([folder, None]))  # type: ignore[list-item]
+
+
+def test_source_error_names_the_file_once_with_its_stage(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7 not really")
+    with dotsparse.Parser(engine=ReplayEngine({}), dpi=50, raise_on_error=True) as parser:
+        with pytest.raises(dotsparse.SourceError) as caught:
+            parser.parse(bad)
+    assert caught.value.source == str(bad) and caught.value.stage == "open"
+    assert str(caught.value).count(str(bad)) <= 2  # the recorded message, not the path prefixed once more
+    assert not str(caught.value).startswith(f"{bad}: {bad}")
