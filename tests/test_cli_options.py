@@ -67,3 +67,14 @@ def test_flag_defaults_are_the_options_defaults():
         assert defaults[name] == getattr(options, name), name
     assert defaults["device"] == options.transformers.device and defaults["ocr"] == options.embedded.ocr
     assert defaults["fallback"] == ",".join(options.fallback)
+
+
+def test_config_file_errors_name_the_setting_as_written(tmp_path):
+    pdf = make_pdf(tmp_path / "a.pdf", simple_doc(1, 1))
+    config = tmp_path / "c.toml"
+    for text, expected in (('[transformers]\nbogus = 2\n', "[transformers] bogus: unknown setting"),
+                           ("transformers = 3\n", "[transformers]: "), ('fallback = "pray"\n', "unknown step")):
+        config.write_text(text)
+        result = parse(pdf, "-o", tmp_path / "o", "--engine", "embedded", "--config", config)
+        assert result.exit_code == 2 and expected in result.output, (text, result.output)
+        assert "Traceback" not in result.output

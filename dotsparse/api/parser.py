@@ -29,12 +29,12 @@ from .. import __version__, layout_gate
 layout_gate.import_pymupdf()
 
 from ..config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, check_run,  # noqa: E402
-                      server_url)
+                      server_url, settings_message)
 from ..discover import Source  # noqa: E402
 from ..document.plan import plan_document  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
-from ..model import DocumentInfo  # noqa: E402
+from ..model import DocumentInfo, Mode  # noqa: E402
 from ..run.pipeline import FinishedDocument  # noqa: E402
 from ..run.progress import Progress  # noqa: E402
 from ..run.report import RunReport  # noqa: E402
@@ -188,7 +188,7 @@ class Parser:
         try:
             config = RunConfig(**values)
         except ValidationError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(settings_message(exc, flag=False)) from None
         check_run(config)
         return config
 
@@ -240,15 +240,19 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
     else:
         values["engine"] = engine.name
     if server is not None:
-        values["servers"] = (server,) if isinstance(server, str) else tuple(server)
+        values["servers"] = server
+    if isinstance(values.get("servers"), str):
+        values["servers"] = (values["servers"],)
     if "servers" in values:
         values["servers"] = tuple(server_url(str(s)).rstrip("/") for s in values["servers"])
+    if values.get("mode") in ("box", Mode.BOX) and values.get("box") is None:
+        raise UsageError("mode='box' needs box=(x1, y1, x2, y2) (page pixels at dpi)")
     if values.get("api_key") is None:  # a secret belongs in the environment, as for the CLI
         values["api_key"] = api_key_from_env()
     try:
         return Options(**values)
     except ValidationError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(settings_message(exc, flag=False)) from None
 
 
 def _stage_and_message(recorded: str) -> tuple[str, str]:

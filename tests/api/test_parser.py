@@ -263,3 +263,13 @@ def test_source_error_names_the_file_once_with_its_stage(tmp_path):
     assert caught.value.source == str(bad) and caught.value.stage == "open"
     assert str(caught.value).count(str(bad)) <= 2  # the recorded message, not the path prefixed once more
     assert not str(caught.value).startswith(f"{bad}: {bad}")
+
+
+def test_settings_errors_name_the_keyword_in_one_line():
+    for settings, expected in (({"dpi": "high"}, "dpi=: "), ({"fallback": ("pray",)}, "unknown step"),
+                               ({"nope": 1}, "nope=: unknown setting"), ({"mode": "box"}, "box=")):
+        with pytest.raises(dotsparse.UsageError) as caught:
+            dotsparse.Parser(engine=ReplayEngine({}), **settings)
+        assert expected in str(caught.value) and "\n" not in str(caught.value), settings
+    with dotsparse.Parser(engine=ReplayEngine({}), servers="http://gpu:8000/v1") as parser:  # one URL, as server=
+        assert parser.options.servers == ("http://gpu:8000/v1",)
