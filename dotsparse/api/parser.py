@@ -11,6 +11,7 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import queue
 import re
@@ -119,12 +120,18 @@ class Parser:
             while (item := done.get()) is not _END:
                 assert isinstance(item, Document)
                 yield self._checked(item)
-            future.result()  # an error that ended the run
+            try:
+                future.result()  # an error that ended the run
+            except concurrent.futures.CancelledError:
+                if self._closed:
+                    raise UsageError("the Parser was closed before parse_many finished") from None
+                raise
         finally:
             if not future.done():  # the caller stopped early
                 future.cancel()
 
     def close(self) -> None:
+        """Cancel the calls still running, then stop the engine and its workers. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True

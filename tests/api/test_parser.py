@@ -273,3 +273,20 @@ def test_settings_errors_name_the_keyword_in_one_line():
         assert expected in str(caught.value) and "\n" not in str(caught.value), settings
     with dotsparse.Parser(engine=ReplayEngine({}), servers="http://gpu:8000/v1") as parser:  # one URL, as server=
         assert parser.options.servers == ("http://gpu:8000/v1",)
+
+
+def test_parse_many_cut_short_by_close_says_so(docs, tmp_path):
+    folder, answers = docs
+
+    class StuckOnB(ReplayEngine):
+        async def infer(self, request):
+            if request.page.path.name == "b.pdf":
+                await asyncio.Event().wait()  # until cancelled
+            return await super().infer(request)
+
+    parser = dotsparse.Parser(engine=StuckOnB(answers), dpi=50, fallback=())
+    documents = parser.parse_many([folder])
+    assert Path(next(documents).source).name == "a.pdf"
+    parser.close()
+    with pytest.raises(dotsparse.UsageError, match="closed before parse_many finished"):
+        list(documents)
