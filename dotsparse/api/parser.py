@@ -31,7 +31,8 @@ layout_gate.import_pymupdf()
 
 from ..config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, check_run,  # noqa: E402
                       server_url, settings_message)
-from ..discover import Source  # noqa: E402
+from ..discover import PageSelection, Source  # noqa: E402
+from ..prompts import prompt_for  # noqa: E402
 from ..document.plan import plan_document  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
@@ -257,9 +258,12 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
     if values.get("api_key") is None:  # a secret belongs in the environment, as for the CLI
         values["api_key"] = api_key_from_env()
     try:
-        return Options(**values)
+        built = Options(**values)
     except ValidationError as exc:
         raise UsageError(settings_message(exc, flag=False)) from None
+    prompt_for(built.mode, built.prompt_file)  # a missing prompt file or bad pages: before the engine starts
+    PageSelection.parse(built.pages)
+    return built
 
 
 def _stage_and_message(recorded: str) -> tuple[str, str]:

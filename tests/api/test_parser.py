@@ -267,7 +267,8 @@ def test_source_error_names_the_file_once_with_its_stage(tmp_path):
 
 def test_settings_errors_name_the_keyword_in_one_line():
     for settings, expected in (({"dpi": "high"}, "dpi=: "), ({"fallback": ("pray",)}, "unknown step"),
-                               ({"nope": 1}, "nope=: unknown setting"), ({"mode": "box"}, "box=")):
+                               ({"nope": 1}, "nope=: unknown setting"), ({"mode": "box"}, "box="),
+                               ({"pages": "1-3,x"}, "'x'"), ({"prompt_file": "/no/such/prompt.txt"}, "prompt")):
         with pytest.raises(dotsparse.UsageError) as caught:
             dotsparse.Parser(engine=ReplayEngine({}), **settings)
         assert expected in str(caught.value) and "\n" not in str(caught.value), settings
