@@ -31,7 +31,7 @@ layout_gate.import_pymupdf()
 
 from ..config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, check_run,  # noqa: E402
                       server_url, settings_message)
-from ..discover import PageSelection, Source  # noqa: E402
+from ..discover import PageSelection, Source, kind_of  # noqa: E402
 from ..prompts import prompt_for  # noqa: E402
 from ..document.plan import plan_document  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
@@ -167,6 +167,10 @@ class Parser:
         if single and len(found.sources) != 1:
             raise UsageError(f"parse() takes one file; {config.inputs[0]} names {len(found.sources)}",
                              hint="use parse_many for folders and globs")
+        for missing in found.missing:  # named and absent: a failed document, as for a file that cannot be read
+            source = Source(path=Path(missing), kind=kind_of(Path(missing)) or "pdf", label=missing)
+            deliver(Document.unreadable(self._failed_info(source, f"{missing}: no such file, folder or matching "
+                                                                  "glob", config)))
         progress = Progress(self._console, show_bar=False, quiet=not self._verbose)
 
         def finished(item: FinishedDocument) -> None:

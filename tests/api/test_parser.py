@@ -291,3 +291,16 @@ def test_parse_many_cut_short_by_close_says_so(docs, tmp_path):
     parser.close()
     with pytest.raises(dotsparse.UsageError, match="closed before parse_many finished"):
         list(documents)
+
+
+def test_parse_many_yields_a_failed_document_for_an_input_that_is_not_there(docs, tmp_path):
+    folder, answers = docs
+    gone = tmp_path / "gone.pdf"
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        by_name = {Path(d.source).name: d for d in parser.parse_many([folder / "a.pdf", gone])}
+    assert by_name["a.pdf"].status is dotsparse.DocumentStatus.OK
+    assert by_name["gone.pdf"].status is dotsparse.DocumentStatus.FAILED and "no such file" in by_name["gone.pdf"].error
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=(), raise_on_error=True) as parser:
+        with pytest.raises(dotsparse.SourceError) as caught:
+            list(parser.parse_many([folder / "a.pdf", gone]))
+    assert caught.value.source == str(gone)
