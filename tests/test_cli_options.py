@@ -30,7 +30,7 @@ def replayed(tmp_path):
     ["--device", "gpu"], ["--dtype", "int3"], ["--ocr", "sometimes"], ["--engine", "nope"], ["--fallback", "pray"],
     ["--batch-size", "0"], ["--workers", "0"], ["--dpi", "0"], ["--concurrency", "0"], ["--max-failed-ratio", "2"],
     ["--pages", "x"], ["--mode", "box"], ["--box", "1,2,3"], ["--config", "missing.toml"], ["--engine", "replay"],
-    ["--engine", "transformers"], ["--no-such-flag"],
+    ["--engine", "transformers"], ["--no-such-flag"], ["--engine", "replay", "--replay", "no-such-folder"],
 ])
 def test_every_usage_error_exits_2_with_a_message(tmp_path, flags):
     pdf = make_pdf(tmp_path / "a.pdf", simple_doc(1, 1))
