@@ -304,3 +304,12 @@ def test_parse_many_yields_a_failed_document_for_an_input_that_is_not_there(docs
         with pytest.raises(dotsparse.SourceError) as caught:
             list(parser.parse_many([folder / "a.pdf", gone]))
     assert caught.value.source == str(gone)
+
+
+def test_a_document_shows_itself_briefly_and_as_markdown_in_a_notebook(docs):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        doc = parser.parse(folder / "a.pdf")
+    assert repr(doc) == (f"Document(source={str(folder / 'a.pdf')!r}, status='ok', pages=3, "
+                         f"cells={sum(len(p.cells) for p in doc.pages)}, failed_pages=[])")
+    assert doc._repr_markdown_() == doc.markdown(furniture=False)
