@@ -134,6 +134,19 @@ class Options(BaseModel):
         return self.mode.default_temperature if self.temperature is None else self.temperature
 
     @classmethod
+    def from_toml(cls, path: "str | Path") -> "Options":
+        """The settings of a `--config` file, for `Parser(options=Options.from_toml(path))`."""
+        data = load_toml(Path(path))
+        per_run = sorted(set(data) - set(cls.model_fields))
+        if per_run:
+            raise UsageError(f"{path}: {', '.join(per_run)} belong to one run, not to Options",
+                             hint="pass output= (and force=) to parse / parse_many")
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise UsageError(f"{path}: {settings_message(exc, flag=False)}") from None
+
+    @classmethod
     def output_names(cls) -> list[str]:
         """Every option whose effect is `output` (what the Python API takes per call)."""
         return [name for name in cls.model_fields if effect_of(cls, name) == OUTPUT]

@@ -164,3 +164,16 @@ def test_bad_settings_are_one_line_named_as_given():
     keywords = settings_message(caught.value, flag=False)
     assert "dpi=: " in keywords and "transformers.bogus=: unknown setting (got 1)" in keywords
     assert "\n" not in flags + keywords and "pydantic" not in flags + keywords
+
+
+def test_options_from_a_config_file_for_the_python_api(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('dpi = 150\npages = 2\n[embedded]\nocr = "never"\n')
+    options = Options.from_toml(path)
+    assert options.dpi == 150 and options.pages == "2" and options.embedded.ocr == "never"
+    path.write_text('output = "out"\n')
+    with pytest.raises(UsageError, match="output belong to one run"):
+        Options.from_toml(path)
+    path.write_text('dpi = "high"\n')
+    with pytest.raises(UsageError, match="dpi=: "):
+        Options.from_toml(path)
