@@ -4,6 +4,7 @@ pipeline reads sources by path, in worker processes too, so they are spooled to 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,24 +33,30 @@ def as_path(value: object) -> Path:
 
 @contextmanager
 def spooled(data: Data, name: Optional[str]) -> Iterator[Path]:
-    """`data` as a file named `name` (else the file object's own name, else one from the first bytes)."""
-    content = _read(data)
-    name = Path(name or _own_name(data) or _sniffed(content)).name
-    if not name or kind_of(Path(name)) is None:
-        raise TypeError(f"cannot tell what {name or 'the data'!r} is: pass name='x.pdf' (or .png, .jpg, .tif ...)")
+    """`data` as a file named `name` (else the file object's own name, else one from the first bytes).
+    A file object is copied in chunks: a large download never has to fit in memory twice."""
     with tempfile.TemporaryDirectory(prefix="dotsparse-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(content)
+        spool = Path(folder) / "data"
+        with open(spool, "wb") as out:
+            head = _copy(data, out)
+        name = Path(name or _own_name(data) or _sniffed(head)).name
+        if not name or kind_of(Path(name)) is None:
+            raise TypeError(f"cannot tell what {name or 'the data'!r} is: pass name='x.pdf' (or .png, .jpg, .tif ...)")
+        path = spool.rename(Path(folder) / name)
         yield path
 
 
-def _read(data: Data) -> bytes:
+def _copy(data: Data, out: IO[bytes]) -> bytes:
+    """Write `data` to `out`; its first bytes (for the name)."""
     if isinstance(data, (bytes, bytearray, memoryview)):
-        return bytes(data)
-    content = data.read()
-    if not isinstance(content, bytes):
+        out.write(data)
+        return bytes(data[:16])
+    head = data.read(16)
+    if not isinstance(head, bytes):
         raise TypeError("the file object must be opened in binary mode ('rb')")
-    return content
+    out.write(head)
+    shutil.copyfileobj(data, out)
+    return head
 
 
 def _own_name(data: Data) -> Optional[str]:
