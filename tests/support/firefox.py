@@ -54,12 +54,17 @@ class Firefox:
         self.process = subprocess.Popen([executable, "--headless", "--remote-debugging-port=0", "--no-remote",
                                          "--profile", str(self.profile)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True, env=env)
-        endpoint = self._endpoint(timeout_s)
-        self.ws = connect(endpoint + "/session", max_size=None, open_timeout=timeout_s).__enter__()
+        self.ws = None
         self._next = 0
         self.events: list[dict] = []
-        self.send("session.new", {"capabilities": {}})
-        self.send("session.subscribe", {"events": ["network.beforeRequestSent"]})
+        endpoint = self._endpoint(timeout_s)
+        try:
+            self.ws = connect(endpoint + "/session", max_size=None, open_timeout=timeout_s).__enter__()
+            self.send("session.new", {"capabilities": {}})
+            self.send("session.subscribe", {"events": ["network.beforeRequestSent"]})
+        except BaseException:  # never leave a browser running behind a failed start
+            self.close()
+            raise
 
     def _endpoint(self, timeout_s: float) -> str:
         found: list[str] = []
@@ -105,7 +110,7 @@ class Firefox:
 
     def close(self) -> None:
         try:
-            if getattr(self, "ws", None) is not None:
+            if self.ws is not None:
                 try:
                     self.send("browser.close", {})
                 except Exception:  # the browser may close the socket before it answers
