@@ -22,6 +22,8 @@ from dotsparse.model import (Category, Cell, CellFormat, DocumentInfo, Mode, Pag
                              PageStatus)
 from dotsparse.run.store import DocStore
 from dotsparse.writers.document import write_document
+from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.registry import DocumentTarget
 
 G = PageGeometry(width_pt=595, height_pt=842, dpi=200, width_px=1654, height_px=2339, sent_width=1652,
                  sent_height=2352)
@@ -50,7 +52,8 @@ def assemble(store: DocStore, out: Path, pages: list[int], info: DocumentInfo, w
     """Seconds (best of 3, untraced), then peak traced memory of one more run."""
     def once() -> None:
         plan = plan_document(store.iter_pages(pages)) if with_plan else None
-        write_document(out / "d.md", out / "d_nohf.md", out / "d.json", info, store.iter_pages(pages), plan=plan)
+        write_document(DocumentTarget(paths=DocPaths(root=out, name="d"), info=info, outputs={}, plan=plan),
+                       store.iter_pages(pages))
 
     took = []
     for _ in range(3):

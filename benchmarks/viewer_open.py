@@ -29,6 +29,8 @@ from dotsparse.model import (Category, Cell, CellFormat, DocumentInfo, Mode, Pag
 from dotsparse.raster import file_sha256  # noqa: E402
 from dotsparse.viewer import build_views  # noqa: E402
 from dotsparse.writers.document import write_document  # noqa: E402
+from dotsparse.writers.paths import DocPaths  # noqa: E402
+from dotsparse.writers.registry import DocumentTarget  # noqa: E402
 
 DPI = 200.0
 WORDS = ("document parsing layout reading order table formula caption footnote header paragraph model "
@@ -90,7 +92,7 @@ def make_document(folder: Path, pages: int) -> Path:
                         mode=Mode.LAYOUT, dotsparse_version="bench")
     doc = out / "large"
     doc.mkdir(parents=True)
-    write_document(doc / "large.md", doc / "large_nohf.md", doc / "large.json", info, results)
+    write_document(DocumentTarget(paths=DocPaths(root=doc, name="large"), info=info, outputs={}), results)
     return out
 
 

@@ -16,14 +16,18 @@ from typing import Any, List, Optional
 
 import typer
 import typer.core
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from . import __version__
-from .config import DESCRIBE_API_KEY_ENV, RunConfig, api_key_from_env, servers_from
+from . import __version__, layout_gate
+from .config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, load_toml,
+                     servers_from)
+from .engines.options import EmbeddedOptions, TransformersOptions
 from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
 from .model import Mode
 
+layout_gate.block()  # the CLI's process never needs PyMuPDF's layout model; its workers load it
 
 def _no_flag_placeholder(params: list[Any]) -> list[Any]:
     # Typer 0.29 prints a `<bool>` type after every flag (--help included), as if it took a value.
@@ -61,6 +65,18 @@ class EngineName(str, Enum):
     openai = "openai"
     transformers = "transformers"
     embedded = "embedded"
+    replay = "replay"
+
+
+def _d(name: str, model: type[BaseModel] = Options) -> Any:
+    """A flag's default is the option's: defaults are stated once, in the options model."""
+    default = model.model_fields[name].default
+    return default.value if isinstance(default, Enum) else default
+
+
+ENGINE_FLAGS = {"device": "transformers", "dtype": "transformers", "batch_size": "transformers",
+                "trust_remote_code": "transformers", "workers": "embedded", "ocr": "embedded"}
+RUN_FLAGS = ("output", "force", "quiet")
 
 
 def _version(value: bool) -> None:
@@ -89,10 +105,11 @@ def _parse_box(value: Optional[str]) -> Optional[tuple[float, float, float, floa
 
 @app.command(no_args_is_help=True, cls=_Command)
 def parse(
+    ctx: typer.Context,
     inputs: List[str] = typer.Argument(..., help="PDFs, images, folders (searched recursively) or globs."),
-    output: str = typer.Option("dotsparse-out", "-o", "--output",
+    output: str = typer.Option(_d("output", RunConfig), "-o", "--output",
                                help="Output folder, or [bold]-[/bold] for JSON Lines (one page per line) on stdout."),
-    mode: Mode = typer.Option(Mode.LAYOUT, "--mode", "-m", help=(
+    mode: Mode = typer.Option(_d("mode"), "--mode", "-m", help=(
         "layout: full parse (blocks, text, tables, formulas). detect: boxes and categories, listed by position. "
         "text: plain text of the page. box: text inside --box. tables: only tables, as HTML. "
         "formulas: only formulas, as LaTeX. order: the boxes in reading order, with their index. "
@@ -100,11 +117,11 @@ def parse(
         "svg: the image redrawn as SVG (sampled at temperature 0.9), written sanitized as a file.")),
     box: Optional[str] = typer.Option(None, help="x1,y1,x2,y2 in page pixels at --dpi, for --mode box."),
     pages: Optional[str] = typer.Option(None, "--pages", "-p", help="1-based pages, e.g. 1-3,7,10-"),
-    dpi: float = typer.Option(200.0, help=(
+    dpi: float = typer.Option(_d("dpi"), help=(
         "Render resolution for PDF pages. Images keep their own pixels, except fine scans (brought down to it) "
         "and images smaller than a page at this dpi (upscaled towards one).")),
-    min_pixels: int = typer.Option(3136, help="Smallest image sent to the model (pixels)."),
-    max_pixels: int = typer.Option(11_289_600, help="Largest image sent to the model (pixels)."),
+    min_pixels: int = typer.Option(_d("min_pixels"), help="Smallest image sent to the model (pixels)."),
+    max_pixels: int = typer.Option(_d("max_pixels"), help="Largest image sent to the model (pixels)."),
     password: Optional[str] = typer.Option(None, help="Password for encrypted PDFs."),
     prompt_file: Optional[Path] = typer.Option(None, help="Send this prompt instead of the mode's own."),
     engine: EngineName = typer.Option(EngineName.auto, help=(
@@ -114,34 +131,35 @@ def parse(
         "Default: $DOTSPARSE_SERVER.")),
     model: Optional[str] = typer.Option(None, help="Served model name (default: ask the server), or a model "
                                                    "folder / hub id for --engine transformers."),
-    temperature: Optional[float] = typer.Option(None, help="Sampling temperature (default 0.1; 0.9 for --mode svg)."),
-    top_p: float = typer.Option(1.0, help="Nucleus sampling."),
-    max_tokens: int = typer.Option(16384, help="Largest answer, in tokens; hitting it marks the page truncated."),
-    concurrency: int = typer.Option(32, "--concurrency", "-j", help="Pages in flight at once."),
-    timeout: float = typer.Option(600.0, help="Seconds to wait for one server answer."),
+    temperature: Optional[float] = typer.Option(_d("temperature"), help=(
+        "Sampling temperature (default: the mode's, 0.1; 0.9 for --mode svg).")),
+    top_p: float = typer.Option(_d("top_p"), help="Nucleus sampling."),
+    max_tokens: int = typer.Option(_d("max_tokens"), help="Largest answer, in tokens; hitting it marks the page truncated."),
+    concurrency: int = typer.Option(_d("concurrency"), "--concurrency", "-j", help="Pages in flight at once."),
+    timeout: float = typer.Option(_d("timeout"), help="Seconds to wait for one server answer."),
     page_timeout: Optional[float] = typer.Option(None, help="Seconds for a whole page, retries and fallbacks included."),
     doc_timeout: Optional[float] = typer.Option(None, help="Seconds for a whole document; pages not done by then fail."),
     max_failed_ratio: Optional[float] = typer.Option(None, min=0.0, max=1.0, help=(
         "Stop scheduling pages once more than this fraction of at least 10 finished pages failed.")),
-    max_retries: int = typer.Option(4, help="Retries per request on connection errors, 429 and 5xx."),
-    fallback: str = typer.Option("rescale,boxes,embedded", help=(
+    max_retries: int = typer.Option(_d("max_retries"), help="Retries per request on connection errors, 429 and 5xx."),
+    fallback: str = typer.Option(",".join(_d("fallback")), help=(
         "Steps tried, in order, on truncated/looping/unparseable answers; 'none' to disable.")),
-    text_source: TextSource = typer.Option(TextSource.model, envvar="DOTSPARSE_TEXT_SOURCE", help=(
+    text_source: TextSource = typer.Option(_d("text_source"), envvar="DOTSPARSE_TEXT_SOURCE", help=(
         "Where layout pages get their text. auto: born-digital pages ask the model for the layout only and take "
         "their text from the PDF's text layer (tables and formulas still by the model); scans, images and "
         "unusable text layers get the full model parse. model: the model writes every page's text. pdf: trust any "
         "text layer, invisible OCR layers and doubtful ones included; only pages without one go to the model.")),
-    unavailable_timeout: float = typer.Option(300.0, help="Seconds to wait when every server is down."),
-    overlay: bool = typer.Option(False, help="Also write page images with numbered, coloured boxes."),
-    html: bool = typer.Option(False, "--html", help=(
+    unavailable_timeout: float = typer.Option(_d("unavailable_timeout"), help="Seconds to wait when every server is down."),
+    overlay: bool = typer.Option(_d("overlay"), help="Also write page images with numbered, coloured boxes."),
+    html: bool = typer.Option(_d("html"), "--html", help=(
         "Also write the HTML viewer: OUT/<doc>/<doc>.html (page images with clickable boxes beside the content) "
         "and OUT/index.html. Opens from disk, no server. [bold]dotsparse view OUT[/bold] builds it later.")),
-    page_furniture: bool = typer.Option(True, "--page-furniture/--no-page-furniture", help=(
+    page_furniture: bool = typer.Option(_d("page_furniture"), "--page-furniture/--no-page-furniture", help=(
         "Keep page headers and footers in <doc>.md (<doc>_nohf.md never has them).")),
-    merge_tables: bool = typer.Option(True, "--merge-tables/--no-merge-tables", help=(
+    merge_tables: bool = typer.Option(_d("merge_tables"), "--merge-tables/--no-merge-tables", help=(
         "Join tables continued across page breaks in <doc>.md and <doc>.json's merged_tables "
         "(each page's own cells are kept as answered)."), rich_help_panel="Document level"),
-    describe_pictures: bool = typer.Option(False, help=(
+    describe_pictures: bool = typer.Option(_d("describe_pictures"), help=(
         "Describe every Picture crop with a general vision model (--describe-server), charts with their "
         "data as a table; a separate pass, resumable."), rich_help_panel="Document level"),
     describe_server: Optional[str] = typer.Option(None, help=(
@@ -152,51 +170,28 @@ def parse(
     describe_prompt: Optional[str] = typer.Option(None, help=(
         "Prompt for descriptions: a name from `dotsparse prompts` (describe_picture, describe_mocr) or a file."),
         rich_help_panel="Document level"),
-    describe_min_side: int = typer.Option(32, min=1, help="Pictures with a side under this many pixels are skipped "
+    describe_min_side: int = typer.Option(_d("describe_min_side"), min=1, help="Pictures with a side under this many pixels are skipped "
                                                           "(recorded as skipped).", rich_help_panel="Document level"),
-    describe_concurrency: int = typer.Option(8, min=1, help="Descriptions in flight at once.",
+    describe_concurrency: int = typer.Option(_d("describe_concurrency"), min=1, help="Descriptions in flight at once.",
                                              rich_help_panel="Document level"),
     force: bool = typer.Option(False, help="Redo pages already done by an earlier run."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no log lines."),
-    device: str = typer.Option("auto", help="transformers engine: auto, cuda, mps or cpu.", rich_help_panel="transformers engine"),
-    dtype: str = typer.Option("auto", help="transformers engine: auto, bfloat16, float16 or float32.", rich_help_panel="transformers engine"),
+    config_file: Optional[Path] = typer.Option(None, "--config", help=(
+        "TOML file of settings (names as the long flags, with _; [transformers] and [embedded] tables); "
+        "flags override it.")),
+    replay: Optional[Path] = typer.Option(None, help="replay engine: folder of recorded answers "
+                                                       "(<file name>/p0001.json or .txt)."),
+    device: str = typer.Option(_d("device", TransformersOptions), help="transformers engine: auto, cuda, mps or cpu.", rich_help_panel="transformers engine"),
+    dtype: str = typer.Option(_d("dtype", TransformersOptions), help="transformers engine: auto, bfloat16, float16 or float32.", rich_help_panel="transformers engine"),
     batch_size: Optional[int] = typer.Option(None, help="transformers engine: pages per generate call.", rich_help_panel="transformers engine"),
     trust_remote_code: bool = typer.Option(False, help="transformers engine: allow the checkpoint's own modeling code to run.", rich_help_panel="transformers engine"),
     workers: Optional[int] = typer.Option(None, help="embedded engine: worker processes (default: all cores).", rich_help_panel="embedded engine"),
-    ocr: str = typer.Option("auto", help="embedded engine: auto, always or never.", rich_help_panel="embedded engine"),
+    ocr: str = typer.Option(_d("ocr", EmbeddedOptions), help="embedded engine: auto, always or never.", rich_help_panel="embedded engine"),
 ) -> None:
     """Parse documents. Example: [bold]dotsparse parse report.pdf scans/ -o out/ --server http://gpu:8000/v1[/bold]"""
     try:
-        fallback_steps = tuple(s.strip() for s in fallback.split(",") if s.strip())
-        unknown = set(fallback_steps) - {"rescale", "boxes", "embedded", "none"}
-        if unknown:
-            raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
-        if html and output == "-":
-            raise UsageError("--html writes files: give an output folder with -o, not -o -")
-        if describe_pictures and not describe_server:
-            raise UsageError("--describe-pictures needs --describe-server URL (an OpenAI-compatible vision model)")
-        if describe_pictures and output == "-":
-            raise UsageError("--describe-pictures needs an output folder (-o DIR): descriptions are a pass over "
-                             "each document's saved picture crops")
-        if mode is Mode.BOX and box is None:
-            raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
-        config = RunConfig(
-            inputs=inputs, output=output, mode=mode, box=_parse_box(box), pages=pages, dpi=dpi,
-            min_pixels=min_pixels, max_pixels=max_pixels, password=password, prompt_file=prompt_file,
-            engine=engine.value, servers=servers_from(server), model=model, api_key=api_key_from_env(),
-            temperature=mode.default_temperature if temperature is None else temperature,
-            top_p=top_p, max_tokens=max_tokens, concurrency=concurrency,
-            timeout=timeout, page_timeout=page_timeout, doc_timeout=doc_timeout,
-            max_failed_ratio=max_failed_ratio, max_retries=max_retries, fallback=fallback_steps,
-            text_source=text_source.value, unavailable_timeout=unavailable_timeout, overlay=overlay, html=html,
-            page_furniture=page_furniture,
-            merge_tables=merge_tables, describe_pictures=describe_pictures,
-            describe_server=describe_server.rstrip("/") if describe_server else None, describe_model=describe_model,
-            describe_api_key=api_key_from_env(DESCRIBE_API_KEY_ENV) if describe_pictures else None,
-            describe_prompt=describe_prompt, describe_min_side=describe_min_side,
-            describe_concurrency=describe_concurrency,
-            force=force, quiet=quiet, device=device, dtype=dtype, batch_size=batch_size,
-            trust_remote_code=trust_remote_code, workers=workers, ocr=ocr)
+        flags = dict(locals())
+        config = _run_config(ctx, flags)
         from .run.session import run_session
 
         report = asyncio.run(run_session(config, stderr))
@@ -219,6 +214,57 @@ def parse(
     if report.interrupted:
         raise typer.Exit(EXIT_BY_SIGNAL.get(report.interrupted, 130))
     raise typer.Exit(report.exit_code)
+
+
+def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
+    """Defaults, then the TOML file, then the environment, then the flags given on the command line."""
+    values: dict = load_toml(flags["config_file"]) if flags["config_file"] else {}
+    fallback_steps = tuple(s.strip() for s in flags["fallback"].split(",") if s.strip())
+    unknown = set(fallback_steps) - {"rescale", "boxes", "embedded", "none"}
+    if unknown:
+        raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
+    converted = {"box": _parse_box(flags["box"]), "fallback": fallback_steps,
+                 "engine": flags["engine"].value if isinstance(flags["engine"], Enum) else flags["engine"],
+                 "text_source": flags["text_source"].value if isinstance(flags["text_source"], Enum)
+                 else flags["text_source"]}
+    for name, value in flags.items():
+        if name in ("ctx", "config_file", "server", "inputs") or not _given(ctx, name):
+            continue
+        value = converted.get(name, value)
+        if name in ENGINE_FLAGS:
+            values.setdefault(ENGINE_FLAGS[name], {})[name] = value
+        else:
+            values[name] = value
+    servers = servers_from(flags["server"])
+    if servers:
+        values["servers"] = servers
+    if api_key_from_env():
+        values["api_key"] = api_key_from_env()
+    if values.get("describe_pictures") and api_key_from_env(DESCRIBE_API_KEY_ENV):
+        values["describe_api_key"] = api_key_from_env(DESCRIBE_API_KEY_ENV)
+    if values.get("describe_server"):
+        values["describe_server"] = str(values["describe_server"]).rstrip("/")
+    values["inputs"] = flags["inputs"]
+    if Mode(values.get("mode", _d("mode"))) is Mode.BOX and values.get("box") is None:
+        raise UsageError("--mode box needs --box x1,y1,x2,y2 (page pixels at --dpi)")
+    try:
+        return RunConfig(**values)
+    except ValidationError as exc:
+        raise UsageError(_validation_message(exc)) from None
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)  # an enum of click's (or typer's own copy of click)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _validation_message(exc: ValidationError) -> str:
+    """`--device: Input should be 'auto', 'cuda', 'mps' or 'cpu'` for each bad setting."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][-1]) if error["loc"] else "settings"
+        parts.append(f"--{name.replace('_', '-')}: {error['msg']} (got {error.get('input')!r})")
+    return "; ".join(parts)
 
 
 @app.command("view", no_args_is_help=True, cls=_Command)
@@ -256,7 +302,7 @@ def list_prompts(show: Optional[str] = typer.Argument(None, help="Print this pro
             stderr.print(f"[red]error:[/red] {exc}")
             raise typer.Exit(2)
         return
-    modes = {}
+    modes: dict[str, list[str]] = {}
     for m in Mode:
         modes.setdefault(m.prompt_name, []).append(m.value)
     for name in PROMPT_NAMES:

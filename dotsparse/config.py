@@ -1,91 +1,173 @@
-"""One RunConfig, built once from flags and the environment, passed explicitly everywhere."""
+"""The options: one typed model shared by the CLI and the Python API, built once and passed explicitly.
+
+`Options` holds every setting, each with its default (stated here only), its effect (see
+`engines.options`) and its stage; engines declare their own settings, nested under their name.
+`RunConfig` adds what one run is given: inputs, output folder, force, quiet. Settings come from,
+lowest first: these defaults, a TOML file (`--config FILE`), the environment (server, API key), flags.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .engines.options import OUTPUT, RESULT, RUN, EmbeddedOptions, TransformersOptions, effect_of, setting
 from .errors import UsageError
 from .model import Mode
 from .sizing import MAX_PIXELS, MIN_PIXELS
 
 API_KEY_ENV = ("DOTSPARSE_API_KEY", "OPENAI_API_KEY")
 DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
+DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
 SERVER_ENV = "DOTSPARSE_SERVER"
 STDOUT = "-"
+VLM_ENGINES = ("openai", "transformers")  # engines that run dots.ocr: the ones --text-source applies to
+KEY_VERSION = 3  # bump when the key's recipe changes
 
 
-class RunConfig(BaseModel):
+class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # what to ask and how the page is sent
+    mode: Mode = setting(Mode.LAYOUT, RESULT, "What to extract.")
+    box: Optional[tuple[float, float, float, float]] = setting(None, RESULT, "x1,y1,x2,y2 for mode box.")
+    pages: Optional[str] = setting(None, OUTPUT, "1-based pages, e.g. 1-3,7,10-.")
+    dpi: float = setting(200.0, RESULT, "Render resolution for PDF pages.", gt=0)
+    min_pixels: int = setting(MIN_PIXELS, RESULT, "Smallest image sent to the model (pixels).", gt=0)
+    max_pixels: int = setting(MAX_PIXELS, RESULT, "Largest image sent to the model (pixels).", gt=0)
+    password: Optional[str] = Field(default=None, repr=False, json_schema_extra={"effect": RUN})
+    prompt_file: Optional[Path] = setting(None, RESULT, "Send this prompt instead of the mode's own.")
+    # the engine and its sampling
+    engine: str = setting("auto", RESULT, "auto, openai, transformers, embedded or replay.")
+    servers: tuple[str, ...] = setting((), RUN, "OpenAI-compatible base URLs.")
+    model: Optional[str] = setting(None, RESULT, "Served model name, or a model folder / hub id.")
+    api_key: Optional[str] = Field(default=None, repr=False, json_schema_extra={"effect": RUN})
+    replay: Optional[Path] = setting(None, RUN, "replay engine: folder of recorded answers.")
+    temperature: Optional[float] = setting(None, RESULT, "Sampling temperature (default: the mode's, 0.1; 0.9 "
+                                                         "for svg).", ge=0)
+    top_p: float = setting(1.0, RESULT, "Nucleus sampling.")
+    max_tokens: int = setting(16384, RESULT, "Largest answer, in tokens.", gt=0)
+    # how the run goes
+    concurrency: int = setting(32, RUN, "Pages in flight at once.", ge=1)
+    timeout: float = setting(600.0, RUN, "Seconds to wait for one server answer.")
+    max_retries: int = setting(4, RUN, "Retries per request.", ge=0)
+    unavailable_timeout: float = setting(300.0, RUN, "Seconds to wait when every server is down.")
+    page_timeout: Optional[float] = setting(None, RUN, "Seconds for a whole page, retries and fallbacks included.")
+    doc_timeout: Optional[float] = setting(None, RUN, "Seconds for a whole document.")
+    max_failed_ratio: Optional[float] = setting(None, RUN, "Stop scheduling above this failed fraction.",
+                                                ge=0.0, le=1.0)
+    fallback: tuple[str, ...] = setting(("rescale", "boxes", "embedded"), RESULT,
+                                        "Steps tried on truncated/looping/unparseable answers.")
+    text_source: Literal["auto", "model", "pdf"] = setting(
+        "model", RESULT, "Where layout pages get their text: auto, model or pdf (run/hybrid.py).")
+    # what is written from the results
+    overlay: bool = setting(False, OUTPUT, "Also write page images with numbered boxes.")
+    page_furniture: bool = setting(True, OUTPUT, "Keep page headers and footers in <doc>.md.")
+    html: bool = setting(False, OUTPUT, "Also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html.")
+    # the document-level pass (dotsparse.document) and picture descriptions (run.describe): they change the
+    # document's files, never a page's result (descriptions are kept apart, per picture, and reused)
+    merge_tables: bool = setting(True, OUTPUT, "Join tables continued across page breaks.")
+    describe_pictures: bool = setting(False, OUTPUT, "Describe every Picture crop with a general vision model.")
+    describe_server: Optional[str] = setting(None, OUTPUT, "OpenAI-compatible base URL of the describing model.")
+    describe_model: Optional[str] = setting(None, OUTPUT, "Served name of the describing model.")
+    describe_api_key: Optional[str] = Field(default=None, repr=False, json_schema_extra={"effect": RUN})
+    describe_prompt: Optional[str] = setting(None, OUTPUT, "Prompt for descriptions: a prompt name or a file.")
+    describe_min_side: int = setting(32, OUTPUT, "Pictures with a side under this many pixels are skipped.", ge=1)
+    describe_concurrency: int = setting(8, RUN, "Descriptions in flight at once.", ge=1)
+    describe_max_tokens: int = setting(2048, OUTPUT, "Largest description, in tokens.", ge=1)
+    # the engines' own
+    transformers: TransformersOptions = Field(default_factory=TransformersOptions)
+    embedded: EmbeddedOptions = Field(default_factory=EmbeddedOptions)
+
+    def result_key(self, prompt: str, engine: str, model: str) -> str:
+        """Hash of every option whose effect is `result`; with the input's sha256 it keys resume.
+
+        `prompt`, `engine` and `model` are the resolved ones (the prompt text, not its file; the engine
+        `auto` chose; the model the server reported). An engine's own options count when it runs,
+        the embedded engine's also when it is a fallback step.
+        """
+        relevant: dict[str, Any] = {"version": KEY_VERSION, "prompt": prompt, "engine": engine, "model": model}
+        for name in type(self).model_fields:
+            if effect_of(type(self), name) == RESULT and name not in ("prompt_file", "engine", "model"):
+                relevant[name] = getattr(self, name)
+        relevant["mode"] = self.mode.value
+        relevant["temperature"] = self.sampling_temperature
+        if engine not in VLM_ENGINES or self.prompt_file is not None:  # only dots.ocr pages take the hybrid path
+            relevant["text_source"] = None
+        if engine == "transformers":
+            relevant["transformers"] = self.transformers.result_fields()
+        if engine == "embedded" or "embedded" in self.fallback:
+            relevant["embedded"] = self.embedded.result_fields()
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    @property
+    def sampling_temperature(self) -> float:
+        """The temperature sent: the one given, else the mode's (dots.mocr samples svg at 0.9)."""
+        return self.mode.default_temperature if self.temperature is None else self.temperature
+
+    @classmethod
+    def output_names(cls) -> list[str]:
+        """Every option whose effect is `output` (what the Python API takes per call)."""
+        return [name for name in cls.model_fields if effect_of(cls, name) == OUTPUT]
+
+    def output_fields(self) -> dict[str, Any]:
+        """The options that only change the files written from results: re-applied on every run.
+
+        The describer's settings count only when pictures are described."""
+        return {name: getattr(self, name) for name in type(self).model_fields
+                if effect_of(type(self), name) == OUTPUT
+                and (self.describe_pictures or not name.startswith("describe_"))}
+
+
+class RunConfig(Options):
     inputs: list[str]
     output: str = "dotsparse-out"
-    mode: Mode = Mode.LAYOUT
-    box: Optional[tuple[float, float, float, float]] = None
-    pages: Optional[str] = None
-    dpi: float = 200.0
-    min_pixels: int = MIN_PIXELS
-    max_pixels: int = MAX_PIXELS
-    password: Optional[str] = Field(default=None, repr=False)
-    prompt_file: Optional[Path] = None
-    engine: str = "auto"
-    servers: tuple[str, ...] = ()
-    model: Optional[str] = None
-    api_key: Optional[str] = Field(default=None, repr=False)
-    temperature: float = 0.1
-    top_p: float = 1.0
-    max_tokens: int = 16384
-    concurrency: int = 32
-    timeout: float = 600.0
-    max_retries: int = 4
-    unavailable_timeout: float = 300.0
-    page_timeout: Optional[float] = None  # whole-page budget including retries and fallbacks
-    doc_timeout: Optional[float] = None  # whole-document budget; pages not done in time fail
-    max_failed_ratio: Optional[float] = Field(default=None, ge=0.0, le=1.0)  # stop scheduling above it
-    fallback: tuple[str, ...] = ("rescale", "boxes", "embedded")
-    text_source: str = "model"  # auto | model | pdf: where a layout page's text comes from (run/hybrid.py)
-    overlay: bool = False
-    html: bool = False  # also write the HTML viewer: OUT/<doc>/<doc>.html and OUT/index.html
-    page_furniture: bool = True
     force: bool = False
     quiet: bool = False
-    # document level (dotsparse.document) and picture descriptions (run.describe)
-    merge_tables: bool = True
-    describe_pictures: bool = False
-    describe_server: Optional[str] = None
-    describe_model: Optional[str] = None
-    describe_api_key: Optional[str] = Field(default=None, repr=False)
-    describe_prompt: Optional[str] = None  # a prompt name from prompts/ or a file; default describe_picture
-    describe_min_side: int = 32  # pictures smaller than this (pixels, either side) are skipped, and recorded
-    describe_concurrency: int = 8
-    describe_max_tokens: int = 2048
-    # transformers engine
-    device: str = "auto"
-    dtype: str = "auto"
-    batch_size: Optional[int] = None
-    trust_remote_code: bool = False
-    # embedded engine
-    workers: Optional[int] = None
-    ocr: str = "auto"
 
     @property
     def to_stdout(self) -> bool:
         return self.output == STDOUT
 
-    def output_key(self, prompt: str, engine: str, model: str) -> str:
-        """Hash of every option that changes a page's result; with the input's sha256 it keys resume."""
-        relevant = {"mode": self.mode.value, "box": self.box, "dpi": self.dpi, "min_pixels": self.min_pixels,
-                    "max_pixels": self.max_pixels, "prompt": prompt, "engine": engine, "model": model,
-                    "temperature": self.temperature, "top_p": self.top_p, "max_tokens": self.max_tokens,
-                    "ocr": self.ocr if engine == "embedded" else None,
-                    "text_source": None if self.text_source == "model" else self.text_source}
-        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+def check_run(config: RunConfig) -> None:
+    """Settings that are valid alone but not together: usage errors before anything starts."""
+    writes_files = config.output not in (STDOUT, "")  # "": the Python API's documents held in memory
+    if config.html and not writes_files:
+        raise UsageError("--html writes files: give an output folder with -o, not -o -")
+    if config.describe_pictures and not config.describe_server:
+        raise UsageError("--describe-pictures needs --describe-server URL (an OpenAI-compatible vision model)")
+    if config.describe_pictures and not writes_files:
+        raise UsageError("--describe-pictures needs an output folder (-o DIR): descriptions are a pass over "
+                         "each document's saved picture crops")
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    """Settings from a TOML file: top-level keys as the Options fields, `[transformers]`, `[embedded]` tables."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--config {path}: cannot read it ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"--config {path}: not valid TOML ({exc})") from None
+    known = set(RunConfig.model_fields) - {"inputs"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"--config {path}: unknown setting(s) {', '.join(unknown)}",
+                         hint="names are the long flags with _ for -, e.g. page_timeout; engine settings "
+                              "go under [transformers] or [embedded]")
+    return data
 
 
     def document_key(self) -> str:

@@ -50,3 +50,11 @@ class EngineError(DotsparseError):
 
 class EngineUnavailable(EngineError):
     """The engine cannot run on this machine (missing extra, no model, no server)."""
+
+
+class DocumentError(DotsparseError):
+    """`raise_on_error=True`: a document came back with failed pages. `document` holds what was parsed."""
+
+    def __init__(self, message: str, *, document: object = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.document = document

@@ -8,6 +8,7 @@ files get the mode the user's umask gives, not mkstemp's 0600.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import stat
@@ -92,7 +93,8 @@ def atomic_open(path: Path, mode: str = "w") -> Iterator[IO]:
     try:
         if hasattr(os, "fchmod"):  # POSIX: mkstemp made it 0600
             os.fchmod(fd, 0o666 & ~_UMASK)
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as fh:
+        text = "b" not in mode
+        with os.fdopen(fd, mode, encoding="utf-8" if text else None, newline="\n" if text else None) as fh:
             yield fh
         os.replace(tmp, path)
     except BaseException:
@@ -158,3 +160,12 @@ def inside(root: Path, candidate: Path) -> Path:
     if not resolved.is_relative_to(root.resolve()):
         raise ValueError(f"{display(candidate)} escapes {display(root)}")
     return candidate
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB chunks (inputs can be gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

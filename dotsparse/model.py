@@ -265,3 +265,6 @@ class DocumentResult(BaseModel):
     document: DocumentInfo
     pages: list[PageResult]
     merged_tables: list[MergedTable] = Field(default_factory=list)
+
+
+Page = PageResult  # the public name: one page of a Document

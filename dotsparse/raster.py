@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -13,7 +12,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .discover import Source
 from .errors import SourceError
-from .fileio import display
+from .fileio import display, file_sha256  # noqa: F401  (file_sha256 was here; callers keep the name)
 from .model import Box, PageGeometry
 from .sent_image import SentImage
 from .sizing import ASSUMED_IMAGE_DPI, MAX_PIXELS, MIN_PIXELS, image_scale, smart_resize
@@ -40,14 +39,6 @@ class PageImage:
     @property
     def image(self) -> Image.Image:
         return Image.fromarray(self.pixels)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class OpenSource:

@@ -182,12 +182,12 @@ class TransformersEngine:
         deadline = time.monotonic() + LINGER_S
         while len(batch) < (self.batch_size or 1):
             try:
-                job = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                waiting = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 break
-            if job is None:
+            if waiting is None:
                 return batch, True
-            (batch if job.request.sampling.max_tokens == limit else held).append(job)
+            (batch if waiting.request.sampling.max_tokens == limit else held).append(waiting)
         return batch, False
 
     def _run_batch(self, jobs: list[_Job]) -> None:
@@ -250,7 +250,7 @@ class TransformersEngine:
         lm = self._loaded
         assert lm is not None  # _serve loads before running
         started = time.monotonic()
-        batch = lm.processor.encode([r.image.decode() for r in requests], [r.prompt for r in requests])
+        batch = lm.processor.encode([r.image.decode() for r in requests if r.image is not None], [r.prompt for r in requests])
         inputs = {key: value.to(lm.device) for key, value in batch.inputs.items()}
         inputs["pixel_values"] = inputs["pixel_values"].to(getattr(torch, lm.dtype))
         prompt_len = inputs["input_ids"].shape[1]

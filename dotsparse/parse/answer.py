@@ -94,15 +94,19 @@ def position_order(cells: list[Cell]) -> list[Cell]:
     headings side by side stay left before right although their tops differ by a pixel.
     """
     rows: list[list[Cell]] = []
-    for cell in sorted((c for c in cells if c.bbox_px), key=lambda c: c.bbox_px[1]):
-        first = rows[-1][0].bbox_px if rows else None
-        if first is not None and cell.bbox_px[1] < first[1] + (first[3] - first[1]) / 2:
+    for cell in sorted((c for c in cells if c.bbox_px), key=lambda c: _box(c)[1]):
+        first = _box(rows[-1][0]) if rows else None
+        if first is not None and _box(cell)[1] < first[1] + (first[3] - first[1]) / 2:
             rows[-1].append(cell)
         else:
             rows.append([cell])
-    listed = [c for row in rows for c in sorted(row, key=lambda c: c.bbox_px[0])]
+    listed = [c for row in rows for c in sorted(row, key=lambda c: _box(c)[0])]
     listed += [c for c in cells if not c.bbox_px]
     return [c.model_copy(update={"order": i}) for i, c in enumerate(listed)]
+
+
+def _box(cell: Cell) -> list[float]:
+    return cell.bbox_px or [0.0, 0.0, 0.0, 0.0]
 
 
 def _raw_block(element: dict) -> RawBlock:

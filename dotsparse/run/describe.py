@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Optional
 from PIL import Image
 from pydantic import ValidationError
 
-from ..config import RunConfig
+from ..config import Options
 from ..document.descriptions import description_from_answer
 from ..engines.base import EngineRequest, PageRef, Sampling
 from ..engines.openai import OpenAIEngine, OpenAIOptions
@@ -69,7 +69,7 @@ class DescriptionStore:
 class PictureDescriber:
     """The describing model behind the main engine's client: its endpoint pool, retries and timeouts."""
 
-    def __init__(self, config: RunConfig, on_event: Callable[[str], None] = lambda m: None):
+    def __init__(self, config: Options, on_event: Callable[[str], None] = lambda m: None):
         assert config.describe_server is not None
         self.prompt = describe_prompt(config.describe_prompt)
         self.min_side = config.describe_min_side

@@ -18,7 +18,7 @@ from typing import Callable, Optional
 
 from PIL import Image
 
-from ..config import RunConfig
+from ..config import Options
 from ..engines.base import Engine
 from ..errors import DotsparseError
 from ..model import Box, Category, Mode, PageResult, PageStatus, RawBlock, Repair
@@ -32,7 +32,7 @@ NOT_LAYOUT = "no_json_found"  # the repair kind of a layout answer holding no JS
 
 
 class FallbackLadder:
-    def __init__(self, config: RunConfig, engine: Engine, log: Callable[[str], None] = lambda message: None):
+    def __init__(self, config: Options, engine: Engine, log: Callable[[str], None] = lambda message: None):
         self.config = config
         self.engine = engine
         self.steps = [s for s in config.fallback if s != "none"]
@@ -118,9 +118,9 @@ class FallbackLadder:
 
     async def _step_embedded(self, job: PageJob) -> PageResult:
         if self._embedded is None:
-            from ..engines.embedded import EmbeddedEngine
+            from .engines import build_embedded
 
-            self._embedded = EmbeddedEngine(workers=1, ocr=self.config.ocr)
+            self._embedded = build_embedded(self.config, workers=1)
             await self._embedded.start()
         answer = await self._embedded.infer(build_request(job))
         return await parse_answer(job, answer)
@@ -168,7 +168,8 @@ def _rescaled(image: SentImage, width: int, height: int) -> SentImage:
     return SentImage.encode(image.decode().resize((width, height), Image.Resampling.BICUBIC))
 
 
-def _box(values: list[float]) -> Box:
+def _box(values: Optional[list[float]]) -> Box:
+    assert values is not None  # only cells with a box are asked about
     return Box(x1=values[0], y1=values[1], x2=values[2], y2=values[3])
 
 

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import Executor
 from typing import Optional, Protocol
 
-from ..config import RunConfig
+from ..config import VLM_ENGINES, Options
 from ..engines.base import Engine, EngineAnswer
 from ..engines.endpoints import ServerUnavailable
 from ..model import Box, Category, Mode, PageResult, PageStatus, RawBlock
@@ -27,12 +27,12 @@ from .page import PageJob, note, parse_answer
 from .textfill import judge_page, texts_in_boxes
 
 HYBRID_MODES = (Mode.LAYOUT, Mode.TABLES, Mode.FORMULAS)  # modes whose prompt (layout_all) writes text
-VLM_ENGINES = ("openai", "transformers")  # engines that run dots.ocr and so answer layout_only and grounding_ocr
 _KEPT = {Mode.TABLES: Category.TABLE, Mode.FORMULAS: Category.FORMULA}
 
 
 class PageProducer(Protocol):
-    not_dots_ocr: Optional[str]  # set by the ladder when the server does not answer like dots.ocr
+    @property
+    def not_dots_ocr(self) -> Optional[str]: ...  # set by the ladder when the server does not answer like dots.ocr
 
     async def produce(self, job: PageJob) -> PageResult: ...
 
@@ -135,7 +135,7 @@ class ModelPath(_Wrapper):
         return result
 
 
-def page_path(full: PageProducer, config: RunConfig, engine: Engine, mupdf: Executor) -> PageProducer:
+def page_path(full: PageProducer, config: Options, engine: Engine, mupdf: Executor) -> PageProducer:
     """The pipeline's producer of pages: the hybrid path where the run allows it, else the full path."""
     if engine.name not in VLM_ENGINES or not engine.needs_image:
         return full  # the embedded engine reads the text layer itself; others answer as they are told
@@ -151,5 +151,6 @@ def _block(category: Category, box: Box, text: Optional[str], answer: Optional[E
     return RawBlock(bbox=box.as_list(), category=category.value, text=text)
 
 
-def _box(values: list[float]) -> Box:
+def _box(values: Optional[list[float]]) -> Box:
+    assert values is not None  # only cells with a box are asked about
     return Box(x1=values[0], y1=values[1], x2=values[2], y2=values[3])

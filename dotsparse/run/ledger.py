@@ -92,7 +92,7 @@ def stage_error(exc: BaseException, stage: str, source: str, page: Optional[int]
 def _ranges(pages: list[int]) -> str:
     parts: list[str] = []
     start = prev = pages[0]
-    for p in pages[1:] + [None]:  # type: ignore[list-item]
+    for p in pages[1:] + [None]:
         if p is not None and p == prev + 1:
             prev = p
             continue

@@ -1,35 +1,14 @@
-"""Where a document's files go. Names come from inputs, so every one is sanitized and checked to stay in OUT."""
+"""Which folder each document's files go to. Names come from inputs, so every one is sanitized and checked to stay in OUT."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..discover import Source
 from ..fileio import inside, safe_component
+from ..writers.paths import DocPaths
 
-
-@dataclass(frozen=True)
-class DocPaths:
-    root: Path  # OUT/<doc>
-    name: str
-
-    @property
-    def markdown(self) -> Path:
-        return self.root / f"{self.name}.md"
-
-    @property
-    def markdown_nohf(self) -> Path:
-        return self.root / f"{self.name}_nohf.md"
-
-    @property
-    def json(self) -> Path:
-        return self.root / f"{self.name}.json"
-
-    def asset(self, folder: str, filename: str) -> tuple[Path, str]:
-        """(absolute path, path relative to the document folder as written in Markdown/JSON)."""
-        rel = f"{folder}/{safe_component(filename)}"
-        return inside(self.root, self.root / rel), rel
+__all__ = ["DocPaths", "assign_doc_paths"]
 
 
 def assign_doc_paths(out: Path, sources: list[Source]) -> list[DocPaths]:

@@ -1,4 +1,4 @@
-"""One page, the unit of work: ask the engine, interpret the answer, write the page's own files."""
+"""One page's request and the result made from its answer (the engine and parse steps of `page_unit`)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from PIL import Image
-
 from ..engines.base import EngineAnswer, EngineRequest, PageRef, Sampling
 from ..errors import DotsparseError
-from ..model import (Box, Category, Cell, CellFormat, EngineUsage, Mode, PageGeometry, PageResult,
-                     PageStatus, Repair, Timings)
+from ..model import Box, Cell, EngineUsage, Mode, PageGeometry, PageResult, PageStatus, Repair, Timings
 from ..parse.answer import interpret
 from ..prompts import grounding_prompt, svg_prompt
 from ..sent_image import SentImage
-from ..writers.assets import asset_name, write_formula_tex, write_png, write_svg, write_table_html
-from ..writers.overlay import write_overlay
-from .outputs import DocPaths
 
 
 @dataclass
@@ -127,53 +121,6 @@ def failed_result(job: PageJob, error: BaseException, status: PageStatus = PageS
     attempts = getattr(error, "attempts", None) or 1
     return PageResult(page=job.page_no, status=status, error=message, geometry=job.geometry,
                       timings=Timings(render_s=job.render_s), usage=EngineUsage(attempts=attempts))
-
-
-def _wants_crop(cell: Cell) -> bool:
-    """Pictures always; formulas when no engine gave LaTeX for them (the crop is the faithful copy)."""
-    if cell.format is CellFormat.SVG:
-        return False
-    return cell.category is Category.PICTURE or (cell.category is Category.FORMULA and cell.format is CellFormat.TEXT)
-
-
-def crop_boxes(cells: list[Cell]) -> list[Box]:
-    """Page-pixel boxes of the cells saved as images, in the order `write_page_assets` takes their crops."""
-    return [Box(x1=c.bbox_px[0], y1=c.bbox_px[1], x2=c.bbox_px[2], y2=c.bbox_px[3])
-            for c in cells if _wants_crop(c) and c.bbox_px]
-
-
-def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: Optional[Image.Image],
-                      paths: DocPaths, overlay: bool) -> PageResult:
-    """Save tables, formulas, crops (one per `crop_boxes` box) and the overlay; record each file on its cell."""
-    started = time.monotonic()
-    cells: list[Cell] = []
-    pending = iter(crops)
-    for cell in result.cells:
-        asset = None
-        if cell.category is Category.TABLE and cell.format is CellFormat.HTML and cell.text:
-            path, asset = paths.asset("tables", asset_name(result.page, cell, ".html"))
-            write_table_html(path, f"{paths.name} page {result.page} table {cell.order}", cell.text)
-        elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
-            path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
-            write_formula_tex(path, cell.text)
-        elif cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
-            path, asset = paths.asset("svg", asset_name(result.page, cell, ".svg"))
-            write_svg(path, cell.text)
-        elif _wants_crop(cell) and cell.bbox_px:
-            crop = next(pending, None)
-            if crop is not None:
-                path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
-                write_png(path, crop)
-        cells.append(cell.model_copy(update={"asset": asset}) if asset else cell)
-    geometry = result.geometry
-    if overlay and page_image is not None and geometry:
-        # A fallback may have answered on a rescaled image: draw the page-pixel cells onto the image at hand.
-        geometry = geometry.model_copy(update={"sent_width": page_image.width, "sent_height": page_image.height})
-        path, _ = paths.asset("overlay", f"p{result.page:04d}.png")
-        write_overlay(path, page_image, geometry, cells)
-    result = result.model_copy(update={"cells": cells})
-    result.timings.write_s += time.monotonic() - started
-    return result
 
 
 def note(result: PageResult, kind: str, detail: str = "") -> None:

@@ -1,4 +1,5 @@
-"""The only place that wires the stages: sources → page images → engine answers → cells → writers.
+"""The scheduler, and the only place that wires the stages: sources → page images → engine answers →
+cells → writers. Each page's work is a `page_unit.PageUnit`; this module decides when it runs.
 
 Pages stream: at most `concurrency` pages are rendered or in flight at once, whatever the number of
 documents or pages, and each page's result is committed to disk as soon as it is done. Every stage
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -25,28 +27,30 @@ from rich.markup import escape
 
 from .. import __version__
 from ..config import RunConfig
-from ..discover import Discovery, PageSelection, Source
-from ..document.plan import plan_document
-from ..engines.base import Engine, PageRef, Sampling
+from ..discover import Discovery, PageSelection, Source, kind_of
+from ..document.plan import DocumentPlan, plan_document
+from ..engines.base import Engine, PageRef
 from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
 from ..fileio import check_confined, display, ensure_dir, when_fds_free
 from ..memory import return_free_memory
-from ..model import Box, DocumentInfo, PageResult, PageStatus
-from ..raster import OpenSource, RenderOptions, file_sha256
-from ..viewer import write_document_view
+from ..model import DocumentInfo, PageResult, PageStatus
+from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
+from ..writers.paths import DocPaths
+from ..writers.registry import FORMATS, DocumentTarget, wanted_formats
 from ..writers.json_doc import page_json_line
 from .describe import PictureDescriber, pictures_of
 from .fallback import FallbackLadder
 from .hybrid import page_path
-from .fonts import wants_fonts, with_heading_fonts
 from .ledger import MAX_LISTED, Entry, Ledger, stage_error
-from .outputs import DocPaths, assign_doc_paths
-from .page import PageJob, crop_boxes, failed_result, write_page_assets
+from .outputs import assign_doc_paths
+from .page import PageJob, failed_result
+from .page_unit import PageContext, PageUnit
 from .progress import Progress
 from .report import FileError, RunReport, SkippedFile
 from .store import DocStore
+from .stores import MemoryStore, PageStore
 
 MIN_PAGES_FOR_RATIO = 10  # --max-failed-ratio is judged only after this many pages finished
 TRIM_EVERY = 64  # pages between handing freed heap memory back to the OS
@@ -65,7 +69,7 @@ class DocJob:
     name: str  # the path as shown and recorded (undecodable bytes escaped)
     entry: Entry
     paths: Optional[DocPaths]
-    store: Optional[DocStore]
+    store: Optional[PageStore]
     info: DocumentInfo
     pending: int = 0
     failed: int = 0
@@ -74,11 +78,26 @@ class DocJob:
     opened: Optional[OpenSource] = None  # open until the document's last page is done (crops render from it)
     descriptions: dict = field(default_factory=dict)  # (page, order) -> PictureDescription
     unsaved: dict[int, PageResult] = field(default_factory=dict)  # results whose commit failed (disk full)
+    context: Optional[PageContext] = None  # what this document's pages run on
+    plan: Optional[DocumentPlan] = None  # the document-level pass, made when its pages are all committed
+
+
+@dataclass
+class FinishedDocument:
+    """What `on_document` is told when a document is done: its info and store, or why the file failed."""
+
+    source: Source
+    info: Optional[DocumentInfo]
+    store: Optional[PageStore]
+    error: Optional[str] = None
+    paths: Optional[DocPaths] = None
+    plan: Optional[DocumentPlan] = None  # what the document-level pass adds to the pages (None when reused)
 
 
 class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
                  emit: Callable[[str], None] = _stdout_line,
+                 on_document: Optional[Callable[[FinishedDocument], None]] = None, in_memory: bool = False,
                  describer: Optional[PictureDescriber] = None):
         self.config = config
         self.describer = describer
@@ -86,17 +105,17 @@ class Pipeline:
         self.prompt = prompt
         self.progress = progress
         self.emit = emit
-        self.key = config.output_key(prompt, engine.name, engine.model)
-        self.render_options = RenderOptions(config.dpi, config.min_pixels, config.max_pixels)
-        self.sampling = Sampling(config.temperature, config.top_p, config.max_tokens)
+        self.on_document = on_document
+        self.in_memory = in_memory  # no output folder: pages kept in a MemoryStore for `on_document`
+        self.key = config.result_key(prompt, engine.name, engine.model)
         self.pages = PageSelection.parse(config.pages)
-        self.box = Box(x1=config.box[0], y1=config.box[1], x2=config.box[2], y2=config.box[3]) if config.box else None
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
                                 mode=config.mode.value)
         self.ledger = Ledger(config.to_stdout)
         # PyMuPDF is not thread-safe: every document operation runs on this one thread.
         self._mupdf = ThreadPoolExecutor(1, thread_name_prefix="dotsparse-mupdf")
         self.ladder = page_path(FallbackLadder(config, engine, log=progress.log), config, engine, self._mupdf)
+        self.unit = PageUnit(config, prompt, engine, self.ladder)
         self._work = ThreadPoolExecutor(2, thread_name_prefix="dotsparse-work")
         self._slots = asyncio.Semaphore(max(1, config.concurrency))
         # Pixels are ~30x their PNG: pages are encoded where they are rendered, and crops or overlays
@@ -112,8 +131,8 @@ class Pipeline:
         started = time.monotonic()
         self._note_discovery(found)
         out = Path(self.config.output)
-        paths = ([None] * len(found.sources) if self.config.to_stdout
-                 else assign_doc_paths(out, found.sources))
+        paths: list[Optional[DocPaths]] = ([None] * len(found.sources) if self.config.to_stdout or self.in_memory
+                                           else list(assign_doc_paths(out, found.sources)))
         self.progress.start(len(found.sources))
         try:
             for source, doc_paths in zip(found.sources, paths):
@@ -131,6 +150,7 @@ class Pipeline:
             while self._tasks:
                 await asyncio.wait(set(self._tasks))
         finally:
+            await self._cancel_pages()  # a cancelled run (the API's caller stopped) leaves no page running
             self._mupdf.shutdown(wait=True)
             self._work.shutdown(wait=True)
             self.progress.stop()
@@ -144,6 +164,13 @@ class Pipeline:
         done = self.report.pages - self.report.pages_reused
         self.report.pages_per_s = round(done / self.report.wall_s, 3) if self.report.wall_s else 0.0
         return self.report
+
+    async def _cancel_pages(self) -> None:
+        pending = [task for task in self._tasks if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
 
     def interrupt(self, signal_name: str) -> None:
         """SIGINT/SIGTERM: start nothing new, end the answers being waited for, keep every committed page."""
@@ -170,6 +197,8 @@ class Pipeline:
             self.report.documents += 1
             entry = self.ledger.add(display(path))
             self._record_file_failure(entry, f"{entry.source}: {why}", "open")
+            self._tell(FinishedDocument(source=Source(path=path, kind=kind_of(path) or "pdf", label=path.name),
+                                        info=None, store=None, error=f"{entry.source}: {why}"))
         if found.skipped:
             names = ", ".join(f"{s.path} ({s.reason})" for s in self.report.skipped[:5])
             more = f" and {len(found.skipped) - 5} more (listed in run.json)" if len(found.skipped) > 5 else ""
@@ -195,7 +224,7 @@ class Pipeline:
         name = entry.source
         try:
             if paths is not None:  # a link planted in OUT/<doc> fails this file, before anything is written
-                for folder in ("tables", "formulas", "images", "overlay", ".dotsparse/pages"):
+                for folder in ("tables", "formulas", "images", "svg", "overlay", ".dotsparse/pages"):
                     check_confined(paths.root / folder, leaf_may_be_file=False)
             source = self._openable(found)
             sha = await loop.run_in_executor(self._work, when_fds_free, file_sha256, source.path)
@@ -212,16 +241,17 @@ class Pipeline:
             info = DocumentInfo(source=name, sha256=sha, kind=source.kind, page_count=opened.page_count,
                                 pages_selected=[i + 1 for i in indices], dpi=self.config.dpi, engine=self.engine.name,
                                 model=self.engine.model, mode=self.config.mode, dotsparse_version=__version__)
-            store = DocStore(paths.root, f"{sha}:{self.key}", self.config.document_key()) if paths else None
+            store = self._store(paths, f"{sha}:{self.key}")
             doc = DocJob(source=source, name=name, entry=entry, paths=paths, store=store, info=info,
                          pages=info.pages_selected, opened=opened,
-                         deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None)
+                         deadline=time.monotonic() + self.config.doc_timeout if self.config.doc_timeout else None,
+                         context=PageContext(opened, self._mupdf, self._work, self._pixels))
             self.ledger.expect(entry, info.pages_selected)
             self.progress.add_pages(len(indices))
-            if store and not self.config.force and store.is_done() and paths and paths.json.is_file():
+            if store and paths and not self.config.force and store.is_done(self._outputs(info)) \
+                    and paths.json.is_file():
                 if self._reuse(doc):
-                    if self.config.html and not (paths.root / f"{paths.name}.html").is_file():
-                        await self._write_viewer(doc)
+                    await self._write_missing_views(doc)
                     return
             if store:
                 store.clear_done()
@@ -249,6 +279,7 @@ class Pipeline:
         doc.entry.written = True
         self.report.documents_reused += 1
         self.progress.doc_done()
+        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths))
         return True
 
     async def _schedule_pages(self, doc: DocJob, indices: list[int]) -> None:
@@ -256,6 +287,8 @@ class Pipeline:
         for index in indices:
             cached = None if self.config.force or doc.store is None else doc.store.load_page(index + 1)
             if cached is not None and cached.status.usable:
+                if doc.paths is not None and doc.context is not None:  # output-only files re-applied
+                    await self.unit.reapply(cached, doc.paths, doc.context)
                 self._count(doc, cached, reused=True)
                 await self._page_finished(doc)
                 continue
@@ -311,19 +344,8 @@ class Pipeline:
         return budget, reason
 
     async def _prepare(self, doc: DocJob, ref: PageRef) -> PageJob:
-        """Render and encode the page, or only measure it when the engine reads pages itself."""
-        loop = asyncio.get_running_loop()
-        opened = doc.opened
-        assert opened is not None
-        started = time.monotonic()
-        image = None
-        if self.engine.needs_image:
-            image, geometry = await loop.run_in_executor(self._mupdf, opened.render_sent, ref.index,
-                                                         self.render_options)
-        else:
-            geometry = await loop.run_in_executor(self._mupdf, opened.geometry, ref.index, self.render_options)
-        return PageJob(ref=ref, geometry=geometry, mode=self.config.mode, prompt=self.prompt, sampling=self.sampling,
-                       box_px=self.box, image=image, render_s=time.monotonic() - started)
+        assert doc.context is not None
+        return await self.unit.render(ref, doc.context)
 
     async def _process(self, doc: DocJob, job: PageJob) -> None:
         try:
@@ -364,10 +386,8 @@ class Pipeline:
     async def _commit(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> None:
         loop = asyncio.get_running_loop()
         try:
-            if job is not None and doc.opened is not None and doc.source.kind == "pdf" and wants_fonts(result):
-                opened, index, read = doc.opened, job.ref.index, result
-                result = await loop.run_in_executor(
-                    self._mupdf, lambda: with_heading_fonts(read, opened.pdf_page(index)))
+            if job is not None and doc.opened is not None and doc.context is not None:
+                result = await self.unit.heading_fonts(result, job, doc.context)
             if doc.paths is not None and result.status.usable:
                 result = await self._write_assets(doc, result, job)
         except Exception as exc:
@@ -378,7 +398,7 @@ class Pipeline:
             except Exception as exc:
                 result = self._commit_failed(doc, result, exc, "commit")
                 doc.unsaved[result.page] = result  # still in <doc>.json and run.json; redone by the next run
-        else:
+        if self.config.to_stdout:
             self._emit(doc, page_json_line(doc.info, result))
         self._count(doc, result, reused=False)
         self._committed += 1
@@ -387,21 +407,8 @@ class Pipeline:
         await self._page_finished(doc)
 
     async def _write_assets(self, doc: DocJob, result: PageResult, job: Optional[PageJob]) -> PageResult:
-        loop = asyncio.get_running_loop()
         assert doc.paths is not None
-        boxes = crop_boxes(result.cells) if job is not None and doc.opened is not None else []
-        overlay = self.config.overlay and job is not None and doc.opened is not None
-        if not (boxes or overlay):
-            return await loop.run_in_executor(self._work, write_page_assets, result, [], None, doc.paths,
-                                              self.config.overlay)
-        async with self._pixels:  # crops and overlays come from the source, drawn as it was sent
-            assert job is not None and doc.opened is not None
-            crops = await loop.run_in_executor(self._mupdf, doc.opened.render_regions, job.ref.index,
-                                               self.render_options, boxes)
-            page_image = (await loop.run_in_executor(self._mupdf, doc.opened.render, job.ref.index,
-                                                     self.render_options)).image if overlay else None
-            return await loop.run_in_executor(self._work, write_page_assets, result, crops, page_image,
-                                              doc.paths, self.config.overlay)
+        return await self.unit.write_assets(result, job, doc.paths, doc.context if doc.opened is not None else None)
 
     def _commit_failed(self, doc: DocJob, result: PageResult, exc: BaseException, stage: str) -> PageResult:
         error = stage_error(exc, stage, doc.name, result.page)
@@ -457,7 +464,7 @@ class Pipeline:
         if doc.opened is not None:
             opened, doc.opened = doc.opened, None
             await self._close(opened)
-        if doc.store is not None and self.describer is not None:
+        if doc.store is not None and doc.paths is not None and self.describer is not None:
             task = asyncio.create_task(self._assemble(doc))  # not inside the last page's slot
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -466,12 +473,16 @@ class Pipeline:
 
     async def _assemble(self, doc: DocJob) -> None:
         loop = asyncio.get_running_loop()
-        if doc.store is not None:
+        if doc.store is not None and doc.paths is not None:
             if self.describer is not None:
                 await self._describe(doc)
             try:
                 took = await loop.run_in_executor(self._work, self._write_document, doc)
                 self.report.add_stage("assemble", took)
+                await self._write_optional(doc)
+                undescribed = any(d.status.value == "failed" for d in doc.descriptions.values())
+                if not doc.failed and not undescribed:  # "done": nothing left to redo; failures are retried next run
+                    await loop.run_in_executor(self._work, doc.store.mark_done, self._outputs(doc.info))
                 doc.entry.written = True
                 self.report.documents_written += 1
             except Exception as exc:
@@ -479,41 +490,24 @@ class Pipeline:
                 self.report.failed_files.append(FileError(source=doc.name, error=error))
                 if not self._disk_full(exc):
                     self.progress.log(f"[red]{escape(error)}[/red]")
-            else:
-                assert doc.paths is not None
-                if self.config.html or (doc.paths.root / f"{doc.paths.name}.html").is_file():  # never left stale
-                    await self._write_viewer(doc)
         else:
+            if doc.store is not None:  # held in memory (the Python API): the document-level pass all the same
+                doc.plan = await loop.run_in_executor(self._work, lambda: plan_document(
+                    self._doc_pages(doc), merge_tables=self.config.merge_tables))
             self.report.documents_written += 1
         if doc.failed:
             self.report.documents_with_failed_pages += 1
         self.progress.doc_done()
+        self._tell(FinishedDocument(source=doc.source, info=doc.info, store=doc.store, paths=doc.paths,
+                                    plan=doc.plan))
 
     def _write_document(self, doc: DocJob) -> float:
         assert doc.paths is not None and doc.store is not None
         started = time.monotonic()
-        plan = plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables)
-        plan.descriptions = doc.descriptions
-        write_document(doc.paths.markdown, doc.paths.markdown_nohf, doc.paths.json, doc.info,
-                       self._doc_pages(doc), furniture=self.config.page_furniture, plan=plan)
-        undescribed = any(d.status.value == "failed" for d in doc.descriptions.values())
-        if not doc.failed and not undescribed:  # "done": nothing left to redo; failures are retried next run
-            doc.store.mark_done()
+        doc.plan = plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables)
+        doc.plan.descriptions = doc.descriptions
+        write_document(self._target(doc), self._doc_pages(doc))
         return time.monotonic() - started
-
-    async def _write_viewer(self, doc: DocJob) -> None:
-        """The HTML viewer, a writer over the assembled pages; on the PyMuPDF thread (it renders page images)."""
-        assert doc.paths is not None and doc.store is not None
-        paths = doc.paths
-        started = time.monotonic()
-        try:
-            await asyncio.get_running_loop().run_in_executor(
-                self._mupdf, lambda: write_document_view(paths.root, paths.name, doc.info, self._doc_pages(doc),
-                                                         Path(self.config.output), password=self.config.password))
-        except Exception as exc:  # the viewer is a view: its failure never loses the parse
-            self.progress.log(f"[red]{escape(doc.name)}: viewer not written ({type(exc).__name__}: "
-                              f"{escape(str(exc))})[/red]")
-        self.report.add_stage("view", time.monotonic() - started)
 
     def _doc_pages(self, doc: DocJob) -> Iterator[PageResult]:
         assert doc.store is not None
@@ -546,6 +540,52 @@ class Pipeline:
     def _file_failed(self, source: Source, entry: Entry, message: str) -> None:
         self._record_file_failure(entry, message, "open")
         self.progress.doc_done()
+        self._tell(FinishedDocument(source=source, info=None, store=None, error=message))
+
+    def _target(self, doc: DocJob) -> DocumentTarget:
+        assert doc.paths is not None
+        return DocumentTarget(paths=doc.paths, info=doc.info, outputs=self.unit.outputs,
+                              root=Path(self.config.output), password=self.config.password, plan=doc.plan)
+
+    async def _write_missing_views(self, doc: DocJob) -> None:
+        """A document reused whole: the views its options enable that are not on disk (e.g. `<doc>.html` deleted)."""
+        if doc.paths is None or not [f for f in FORMATS if f.optional and f.missing(self._target(doc))]:
+            return
+        if self.describer is not None:
+            await self._describe(doc)  # from the descriptions store: all were done, or the document was not
+        doc.plan = await asyncio.get_running_loop().run_in_executor(
+            self._work, lambda: plan_document(self._doc_pages(doc), merge_tables=self.config.merge_tables))
+        doc.plan.descriptions = doc.descriptions
+        await self._write_optional(doc, missing_only=True)
+
+    async def _write_optional(self, doc: DocJob, missing_only: bool = False) -> None:
+        """Views (optional formats): each alone, after the document; a failure is logged, nothing is lost."""
+        target = self._target(doc)
+        for fmt in wanted_formats(target, optional=True):
+            if missing_only and not fmt.missing(target):
+                continue
+            started = time.monotonic()
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self._mupdf if fmt.reads_source else self._work,
+                    lambda: write_document(target, self._doc_pages(doc), [fmt]))
+            except Exception as exc:
+                self.progress.log(f"[red]{escape(f'{doc.name}: {fmt.name} not written ({type(exc).__name__}: {exc})')}[/red]")
+            self.report.add_stage(fmt.name, time.monotonic() - started)
+
+    def _store(self, paths: Optional[DocPaths], key: str) -> Optional[PageStore]:
+        if paths is not None:
+            return DocStore(paths.root, key)
+        return MemoryStore(key) if self.in_memory else None
+
+    def _outputs(self, info: DocumentInfo) -> str:
+        """Fingerprint of what the document's files are written from, beyond the pages' results."""
+        record = {**self.unit.outputs, "pages": info.pages_selected}  # the pages chosen, not how they were named
+        return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def _tell(self, finished: FinishedDocument) -> None:
+        if self.on_document is not None:
+            self.on_document(finished)
 
     def _record_file_failure(self, entry: Entry, message: str, stage: str) -> None:
         entry.file_error = message

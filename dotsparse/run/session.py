@@ -1,4 +1,8 @@
-"""Build the engine, run the pipeline, write the run report: one run from start to summary."""
+"""Build the engine, run the pipeline, write the run report: one run from start to summary.
+
+`Session` is an engine started once and any number of pipeline runs over it: the CLI makes one run
+(`run_session`), the Python API's `Parser` keeps one session for its whole life. Both go through here.
+"""
 
 from __future__ import annotations
 
@@ -8,44 +12,102 @@ import signal
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..config import RunConfig
+from ..config import Options, RunConfig, check_run
 from ..discover import Discovery, PageSelection, discover
+from ..engines.base import Engine
 from ..errors import EXIT_BY_SIGNAL, UsageError
-from ..engines.registry import build_engine
 from ..fileio import atomic_write_text, confined, display
 from ..model import PageStatus
 from ..prompts import prompt_for
+from ..writers.registry import Outputs, wanted_run_formats
 from .describe import PictureDescriber
 from .lock import OutputLock
-from .pipeline import Pipeline
+from .engines import build_engine
+from .pipeline import FinishedDocument, Pipeline
 from .progress import Progress
 from .report import RunReport
 
 
-async def run_session(config: RunConfig, console: Console) -> RunReport:
-    prompt = prompt_for(config.mode, config.prompt_file)
+def find_inputs(config: RunConfig, exclude: Optional[Path] = None) -> Discovery:
+    """The sources to parse; a usage error when there are none. Checks --pages and the prompt first."""
+    prompt_for(config.mode, config.prompt_file)
     PageSelection.parse(config.pages)  # a bad --pages is a usage error before any engine starts
-    out = None if config.to_stdout else prepare_output(Path(config.output))
-    found = discover(config.inputs, exclude=out)
+    found = discover(config.inputs, exclude=exclude)
     if not found.sources and not found.unreadable:
         missing = f"; not found: {', '.join(map(display, found.missing))}" if found.missing else ""
         skipped = f" ({len(found.skipped)} other files skipped)" if found.skipped else ""
         raise UsageError(f"no PDF or image found in the inputs{skipped}{missing}")
+    return found
+
+
+class Session:
+    """One engine, built from `options` (or given) and started once, for any number of runs; and the picture
+    describer (`--describe-pictures`), started when a run first asks for it, one per describer setting."""
+
+    def __init__(self, options: Options, on_event: Callable[[str], None], engine: Optional[Engine] = None):
+        self.options = options
+        self.on_event = on_event
+        self.engine = engine or build_engine(options, on_event=on_event)
+        self.pipeline: Optional[Pipeline] = None  # the run in progress (what a signal interrupts)
+        self._describers: dict[tuple, PictureDescriber] = {}
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def run(self, config: RunConfig, found: Discovery, progress: Progress,
+                  on_document: Optional[Callable[[FinishedDocument], None]] = None,
+                  in_memory: bool = False) -> RunReport:
+        prompt = prompt_for(config.mode, config.prompt_file)
+        describer = await self._describer(config)
+        pipeline = Pipeline(config, self.engine, prompt, progress, on_document=on_document, in_memory=in_memory,
+                            describer=describer)
+        self.pipeline = pipeline
+        try:
+            return await pipeline.run(found)
+        finally:
+            await pipeline.ladder.aclose()
+            self.pipeline = None
+
+    async def _describer(self, config: RunConfig) -> Optional[PictureDescriber]:
+        if not config.describe_pictures:
+            return None
+        settings = (config.describe_server, config.describe_model, config.describe_api_key, config.describe_prompt,
+                    config.describe_min_side, config.describe_concurrency, config.describe_max_tokens,
+                    config.timeout, config.max_retries, config.unavailable_timeout)
+        if settings not in self._describers:
+            describer = PictureDescriber(config, on_event=self.on_event)
+            await describer.start()
+            self._describers[settings] = describer
+        return self._describers[settings]
+
+    async def aclose(self) -> None:
+        try:
+            await self.engine.aclose()
+        finally:
+            describers, self._describers = list(self._describers.values()), {}
+            for describer in describers:
+                await describer.aclose()
+
+
+async def run_session(config: RunConfig, console: Console) -> RunReport:
+    check_run(config)
+    out = None if config.to_stdout else prepare_output(Path(config.output))
+    found = find_inputs(config, exclude=out)
     with ExitStack() as stack:
         if out is not None:
             stack.enter_context(OutputLock(out))
             stack.enter_context(confined(out))
-        report = await _run(config, prompt, found, console)
+        report = await _run(config, found, console)
         if out is not None:
             _write_report(out, report, console)
-            if config.html or (out / "index.html").is_file():  # once written, never left stale
-                _write_index(out, report, console)
+            write_run_views(out, report, config.output_fields(),
+                            lambda message: console.print(f"[red]error:[/red] {escape(message)}", highlight=False))
     if report.stopped_early and config.quiet:  # --quiet hides log lines, never why a run stopped
         console.print(f"[red]error:[/red] stopped early: {escape(report.stopped_early)}", highlight=False)
     if report.unaccounted:
@@ -58,26 +120,15 @@ async def run_session(config: RunConfig, console: Console) -> RunReport:
     return report
 
 
-async def _run(config: RunConfig, prompt: str, found: Discovery, console: Console) -> RunReport:
+async def _run(config: RunConfig, found: Discovery, console: Console) -> RunReport:
     progress = Progress(console, show_bar=console.is_terminal and not config.quiet, quiet=config.quiet)
-    engine = build_engine(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
-    describer = (PictureDescriber(config, on_event=lambda message: progress.log(escape(message)))
-                 if config.describe_pictures else None)
-    pipeline: Optional[Pipeline] = None
-    with _signals_to(lambda name: pipeline.interrupt(name) if pipeline else _early_signal(name)):
+    session = Session(config, on_event=lambda message: progress.log(escape(message)))  # plain text, not markup
+    with _signals_to(lambda name: session.pipeline.interrupt(name) if session.pipeline else _early_signal(name)):
         try:
-            await engine.start()
-            if describer is not None:
-                await describer.start()
-            pipeline = Pipeline(config, engine, prompt, progress, describer=describer)
-            try:
-                return await pipeline.run(found)
-            finally:
-                await pipeline.ladder.aclose()
+            await session.start()
+            return await session.run(config, found, progress)
         finally:
-            await engine.aclose()
-            if describer is not None:
-                await describer.aclose()
+            await session.aclose()
 
 
 def prepare_output(out: Path) -> Path:
@@ -102,15 +153,17 @@ def _write_report(out: Path, report: RunReport, console: Console) -> None:
                       "the pages committed are kept; run the same command again", highlight=False)
 
 
-def _write_index(out: Path, report: RunReport, console: Console) -> None:
-    """OUT/index.html for the viewer (`--html`): a view, so a failure is reported and loses nothing."""
-    from ..viewer import write_run_index
+def write_run_views(out: Path, report: RunReport, outputs: Outputs, log: Callable[[str], None]) -> None:
+    """The registered run formats (`OUT/index.html` with `--html`; once written, never left stale).
 
-    try:
-        write_run_index(out, report.model_dump(mode="json"))
-    except Exception as exc:
-        console.print(f"[red]error:[/red] viewer: {display(out / 'index.html')} not written "
-                      f"({escape(str(exc))})", highlight=False)
+    Views: a failure is reported and loses nothing."""
+    formats = wanted_run_formats(out, outputs)
+    record = report.model_dump(mode="json") if formats else {}
+    for fmt in formats:
+        try:
+            fmt.write(out, record)
+        except Exception as exc:
+            log(f"{fmt.name}: {display(fmt.file(out))} not written ({type(exc).__name__}: {exc})")
 
 
 def _early_signal(name: str) -> None:

@@ -1,9 +1,12 @@
 """Resume is a file protocol: each page's result is committed atomically, the document's done marker last.
 
     OUT/<doc>/.dotsparse/pages/p00001.json   {"key": ..., "result": PageResult}
-    OUT/<doc>/.dotsparse/done.json           {"key": ...}   written after every output file
+    OUT/<doc>/.dotsparse/done.json           {"key": ..., "outputs": ...}   written after every output file
 
-A result counts only if its key (input sha256 + output-changing options) matches; a failed page is redone.
+A result counts only if its key (input sha256 + result-changing options) matches; a failed page is redone.
+`outputs` fingerprints what the document's files were written with (pages selected, output-only options):
+when it differs the files are rewritten from the stored pages, no page redone. `DocStore` is the local
+folder implementation of `stores.PageStore`.
 """
 
 from __future__ import annotations
@@ -19,11 +22,9 @@ from ..model import PageResult
 
 
 class DocStore:
-    def __init__(self, doc_dir: Path, key: str, document_key: str = ""):
+    def __init__(self, doc_dir: Path, key: str):
         self.doc_dir = doc_dir
         self.key = key
-        # document-level options (table merging, descriptions) change the document's files, not its pages
-        self.done_key = f"{key}/{document_key}" if document_key else key
         self.state_dir = doc_dir / ".dotsparse"
         self.pages_dir = self.state_dir / "pages"
 
@@ -51,14 +52,15 @@ class DocStore:
                 raise FileNotFoundError(f"page {page} result missing from {self.pages_dir}")
             yield result
 
-    def is_done(self) -> bool:
+    def is_done(self, outputs: str = "") -> bool:
         try:
-            return json.loads(read_confined_text(self.state_dir / "done.json")).get("key") == self.done_key
+            record = json.loads(read_confined_text(self.state_dir / "done.json"))
+            return record.get("key") == self.key and record.get("outputs", "") == outputs
         except (OSError, ValueError, AttributeError):
             return False
 
-    def mark_done(self) -> None:
-        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.done_key}) + "\n")
+    def mark_done(self, outputs: str = "") -> None:
+        atomic_write_text(self.state_dir / "done.json", json.dumps({"key": self.key, "outputs": outputs}) + "\n")
 
     def clear_done(self) -> None:
         check_confined(self.state_dir / "done.json")

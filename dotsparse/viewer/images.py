@@ -13,9 +13,8 @@ from typing import Optional
 import pymupdf
 from PIL import Image, ImageOps
 
-from ..fileio import atomic_write_bytes
+from ..fileio import atomic_write_bytes, file_sha256
 from ..model import DocumentInfo
-from ..raster import file_sha256
 
 VIEW_LONG_SIDE = 1200  # pixels on the longer side: sharp in a half-screen pane; ~100 KB and 4 MB decoded a page
 JPEG_QUALITY = 80

@@ -46,11 +46,14 @@ def test_font_size_rank_without_numbering_and_model_levels_without_fonts():
 def test_levels_reach_the_markdown_and_json_cells_keep_their_text(tmp_path):
     from dotsparse.model import DocumentInfo, Mode
     from dotsparse.writers.document import write_document
+    from dotsparse.writers.paths import DocPaths
+    from dotsparse.writers.registry import DocumentTarget
 
     pages = [page(1, ("Title", "# A Study", None), ("Section-header", "# 1.2 Deep", None))]
     info = DocumentInfo(source="d.pdf", sha256="0" * 64, kind="pdf", page_count=1, pages_selected=[1], dpi=200,
                         engine="openai", model="m", mode=Mode.LAYOUT, dotsparse_version="0")
-    write_document(tmp_path / "d.md", tmp_path / "n.md", tmp_path / "d.json", info, pages, plan=plan_document(pages))
+    write_document(DocumentTarget(paths=DocPaths(root=tmp_path, name="d"), info=info, outputs={},
+                                  plan=plan_document(pages)), pages)
     assert "# A Study\n\n### 1.2 Deep" in (tmp_path / "d.md").read_text()
     import json
     cells = json.loads((tmp_path / "d.json").read_text())["pages"][0]["cells"]

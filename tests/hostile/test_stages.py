@@ -8,7 +8,7 @@ import pytest
 
 from dotsparse.engines.openai import OpenAIEngine
 from dotsparse.raster import OpenSource
-from dotsparse.run import pipeline, session
+from dotsparse.run import page_unit, pipeline, session
 from dotsparse.run import page as page_module
 from dotsparse.run.ledger import Entry, Ledger
 from dotsparse.run.store import DocStore
@@ -57,13 +57,13 @@ def inject(stage: str, monkeypatch, victim_text: str) -> None:
             return real(text, *args, **kw)
         monkeypatch.setattr(page_module, "interpret", interpret)
     elif stage == "assets":
-        real = pipeline.write_page_assets
+        real = page_unit.write_page_assets
 
         def write_page_assets(result, crops, image, paths, overlay):
             if _victim(paths.root) and result.page == 2:
                 raise Injected("injected at assets")
             return real(result, crops, image, paths, overlay)
-        monkeypatch.setattr(pipeline, "write_page_assets", write_page_assets)
+        monkeypatch.setattr(page_unit, "write_page_assets", write_page_assets)
     elif stage == "commit":
         real = DocStore.save_page
 
@@ -75,10 +75,10 @@ def inject(stage: str, monkeypatch, victim_text: str) -> None:
     elif stage == "assembly":
         real = pipeline.write_document
 
-        def write_document(markdown, *args, **kw):
-            if _victim(markdown):
+        def write_document(target, *args, **kw):
+            if _victim(target.paths.markdown):
                 raise Injected("injected at assembly")
-            return real(markdown, *args, **kw)
+            return real(target, *args, **kw)
         monkeypatch.setattr(pipeline, "write_document", write_document)
     elif stage == "report":
         real = session.atomic_write_text

@@ -45,6 +45,8 @@ def write_output(out: Path, name: str, pages: list[PageResult], source: Optional
                  mode: Mode = Mode.LAYOUT, page_count: Optional[int] = None) -> Path:
     """`OUT/<name>/<name>.json` as parse writes it (same writer); returns the document folder."""
     from dotsparse.writers.document import write_document
+    from dotsparse.writers.paths import DocPaths
+    from dotsparse.writers.registry import DocumentTarget
 
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +54,7 @@ def write_output(out: Path, name: str, pages: list[PageResult], source: Optional
                         sha256=file_sha256(source) if source else "0" * 64, kind="pdf",
                         page_count=page_count or len(pages), pages_selected=[p.page for p in pages], dpi=DPI,
                         engine="openai", model="dots.ocr", mode=mode, dotsparse_version="test")
-    write_document(folder / f"{name}.md", folder / f"{name}_nohf.md", folder / f"{name}.json", info, pages)
+    write_document(DocumentTarget(paths=DocPaths(root=folder, name=name), info=info, outputs={}), pages)
     return folder
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dotsparse.model import Category, CellFormat, DocumentInfo, Mode, PageResult, PageStatus, Repair
 from dotsparse.viewer import build_views
 from dotsparse.writers.document import write_document
+from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.registry import DocumentTarget
 from tests.viewer.conftest import cell, geometry, make_source, wait_until
 
 PWN = "window.__pwned.push"
@@ -65,7 +67,7 @@ def test_the_hostile_corpus_runs_no_script_and_loads_nothing_remote(open_page, t
                         pages_selected=[1, 2], dpi=100, engine="openai",
                         model=f"\"><script>{PWN}('model')</script>", mode=Mode.LAYOUT, dotsparse_version="t",
                         error=f"<img src=x onerror={PWN}('doc-error')>")
-    write_document(folder / "doc.md", folder / "doc_nohf.md", folder / "doc.json", info, hostile_pages())
+    write_document(DocumentTarget(paths=DocPaths(root=folder, name="doc"), info=info, outputs={}), hostile_pages())
     build_views(out)
     html = (folder / "doc.html").read_text()
     assert html.count("<script") == 3, "only the data block, KaTeX and the viewer: nothing from the answer"

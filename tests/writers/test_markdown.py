@@ -9,6 +9,8 @@ from markdown_it import MarkdownIt
 from dotsparse.model import Category, Cell, CellFormat, DocumentInfo, Mode, PageResult, PageStatus
 from dotsparse.writers.document import write_document
 from dotsparse.writers.markdown import cell_markdown, comment, page_markdown
+from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.registry import DocumentTarget
 
 
 def _info(mode: Mode = Mode.LAYOUT, pages: list[int] = [1, 2, 3]) -> DocumentInfo:
@@ -26,9 +28,9 @@ def _page(n: int, text: bool = True) -> PageResult:
 
 
 def _write(tmp_path, info, pages):
-    md, nohf, js = tmp_path / "d.md", tmp_path / "d_nohf.md", tmp_path / "d.json"
-    write_document(md, nohf, js, info, pages)
-    return md.read_text(), nohf.read_text()
+    paths = DocPaths(root=tmp_path, name="d")
+    write_document(DocumentTarget(paths=paths, info=info, outputs={"page_furniture": True}), pages)
+    return paths.markdown.read_text(), paths.markdown_nohf.read_text()
 
 
 def test_every_page_starts_with_its_marker_the_first_too(tmp_path):

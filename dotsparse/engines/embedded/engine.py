@@ -7,7 +7,6 @@ hold the GIL); the pipeline bounds how many requests are in flight, which bounds
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -17,6 +16,7 @@ from typing import Optional
 from ...errors import EngineError, UsageError
 from ..base import EngineAnswer, EngineRequest
 from .page_job import PageJob, limit_threads, run_job
+from .workers import worker_context
 
 OCR_POLICIES = ("auto", "always", "never")
 _TASKS_PER_WORKER = 200  # recycle workers now and then: PyMuPDF and ONNX caches only grow
@@ -36,9 +36,9 @@ class EmbeddedEngine:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn: safe with threads in the parent and the same on every platform
+            # spawn (safe with threads in the parent, the same on every platform), minus re-running __main__
             threads = max(1, (os.cpu_count() or 1) // self.workers)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=worker_context(),
                                              max_tasks_per_child=_TASKS_PER_WORKER, initializer=limit_threads,
                                              initargs=(threads,))
         return self._pool

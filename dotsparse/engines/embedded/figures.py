@@ -96,7 +96,7 @@ def _visible(d: dict) -> bool:
     fill = d.get("fill")
     filled = fill is not None and (d.get("fill_opacity") or 1.0) > 0 and "f" in d.get("type", "")
     # A white fill with no outline is a mask on a white page, not something drawn.
-    return stroked or (filled and min(fill) < 0.97)
+    return stroked or (filled and fill is not None and min(fill) < 0.97)
 
 
 def _same_fill_beneath(d: dict, rect: Rect, fills: list[tuple[Rect, tuple]]) -> bool:

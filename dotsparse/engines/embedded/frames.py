@@ -8,6 +8,8 @@ and reading order then reads each card as a unit.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pymupdf
 
 from ...model import Category
@@ -34,7 +36,7 @@ def text_frames(page: pymupdf.Page, drawings: list[dict], words: list[Word]) -> 
     return [f for f in frames if not any(g != f and _inside(g, f) for g in frames)]
 
 
-def split_by_frames(regions: list[Region], frames: list[Rect], split: "callable") -> list[Region]:
+def split_by_frames(regions: list[Region], frames: list[Rect], split: Callable[[list[Word], Category], list[Region]]) -> list[Region]:
     """Regions whose words lie in more than one frame (counting 'outside' as one) become one per frame;
     `split(words, category)` makes the regions of one frame's words."""
     if len(frames) < 2:

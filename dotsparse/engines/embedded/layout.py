@@ -38,9 +38,10 @@ def detect_regions(page: pymupdf.Page, words: list[Word], drawings: Optional[lis
     """Regions labelled with the 11 categories; words outside every region become Text regions."""
     _activate()
     page.get_layout(return_raw=True)
-    regions = []
+    regions: list[Region] = []
+    raw: dict
     for raw in page.layout_information or ():
-        box = tuple(raw["group_bbox"])
+        box: tuple[float, float, float, float] = tuple(raw["group_bbox"])  # type: ignore[assignment]
         category = _CLASSES.get(str(raw.get("class_name", "")).lower(), Category.TEXT)
         if box[2] - box[0] < 1 or box[3] - box[1] < 1:
             continue

@@ -168,7 +168,7 @@ def _notes_in_order(notes: list[Region], rtl: bool) -> list[Region]:
     numbers = [_NOTE_NUMBER.match(" ".join(w.text for w in group_lines(n.words)[0])) if n.words else None
                for n in ordered]
     if all(numbers):
-        return [n for _, n in sorted(zip((int(m.group(1)) for m in numbers), ordered), key=lambda p: p[0])]
+        return [n for _, n in sorted(zip((int(m.group(1)) for m in numbers if m), ordered), key=lambda p: p[0])]
     return ordered
 
 

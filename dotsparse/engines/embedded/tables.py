@@ -46,14 +46,14 @@ def _render(placed: Placed) -> str:
         tag = "th" if r < heads else "td"
         tds = []
         for k in range(n_cols):
-            c = taken.get((r, k))
-            if c is None:
+            got = taken.get((r, k))
+            if got is None:
                 tds.append(f"<{tag}></{tag}>")
-            elif c.row == r and c.col == k:
-                rowspan = f' rowspan="{c.rowspan}"' if c.rowspan > 1 else ""
-                colspan = f' colspan="{c.colspan}"' if c.colspan > 1 else ""
-                cell_tag = "th" if c.row < heads else "td"
-                tds.append(f"<{cell_tag}{rowspan}{colspan}>{html.escape(texts[id(c)])}</{cell_tag}>")
+            elif got.row == r and got.col == k:
+                rowspan = f' rowspan="{got.rowspan}"' if got.rowspan > 1 else ""
+                colspan = f' colspan="{got.colspan}"' if got.colspan > 1 else ""
+                cell_tag = "th" if got.row < heads else "td"
+                tds.append(f"<{cell_tag}{rowspan}{colspan}>{html.escape(texts[id(got)])}</{cell_tag}>")
         rows.append("<tr>" + "".join(tds) + "</tr>")
     if heads:
         return "<table><thead>" + "".join(rows[:heads]) + "</thead><tbody>" + "".join(rows[heads:]) + "</tbody></table>"
@@ -99,7 +99,8 @@ def _regrid_rows(cells: list[TableCell]) -> list[TableCell]:
                 span += n - 1
             out.append(TableCell(row=row + offset + sub, col=c.col, rowspan=span, colspan=c.colspan, bbox=c.bbox))
         offset += n - 1
-    kept, seen = [], set()
+    kept: list[TableCell] = []
+    seen: set[tuple[int, int]] = set()
     for c in out:
         slots = {(r, k) for r in range(c.row, c.row + c.rowspan) for k in range(c.col, c.col + c.colspan)}
         if not slots & seen:

@@ -3,8 +3,8 @@
 from PIL import Image
 
 from dotsparse.model import Box, Category, Cell, CellFormat, PageGeometry, PageResult, PageStatus
-from dotsparse.run.outputs import DocPaths
-from dotsparse.run.page import crop_boxes, write_page_assets
+from dotsparse.writers.paths import DocPaths
+from dotsparse.writers.page_assets import crop_boxes, write_page_assets
 
 
 def _cell(order, category, box, fmt=CellFormat.MARKDOWN, text=""):

@@ -1,0 +1,78 @@
+"""`Document`: the model of `<doc>.json` (DocumentResult), with its status and its Markdown at hand."""
+
+from __future__ import annotations
+
+import io
+import json
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from ..model import DocumentInfo, DocumentResult, PageResult
+from ..writers.markdown import MarkdownStream
+
+if TYPE_CHECKING:
+    from docling_core.types.doc import DoclingDocument
+
+
+class DocumentStatus(str, Enum):
+    OK = "ok"  # every selected page has a usable result (ok, repaired, truncated or fallback)
+    PARTIAL = "partial"  # some pages failed; the others are there
+    FAILED = "failed"  # no page usable, or the file could not be read at all (`error` says why)
+
+
+class Document(DocumentResult):
+    """One parsed document: `document` (source, sha256, engine, ...) and `pages`, each with its status and cells."""
+
+    @property
+    def status(self) -> DocumentStatus:
+        if self.document.error or not self.pages:
+            return DocumentStatus.FAILED
+        usable = sum(p.status.usable for p in self.pages)
+        if usable == len(self.pages):
+            return DocumentStatus.OK
+        return DocumentStatus.PARTIAL if usable else DocumentStatus.FAILED
+
+    @property
+    def source(self) -> str:
+        return self.document.source
+
+    @property
+    def error(self) -> Optional[str]:
+        """Why the file failed as a whole, else the first failed page's error, else None."""
+        if self.document.error:
+            return self.document.error
+        failed = self.failed_pages
+        return f"page {failed[0].page}: {failed[0].error}" if failed else None
+
+    @property
+    def failed_pages(self) -> list[PageResult]:
+        return [p for p in self.pages if not p.status.usable]
+
+    def markdown(self, furniture: bool = True) -> str:
+        """The document as `<doc>.md` has it (`furniture=False`: without page headers and footers)."""
+        buffer = io.StringIO()
+        stream = MarkdownStream(buffer, furniture, self.document.mode)
+        for page in self.pages:
+            stream.add(page)
+        stream.finish()
+        return buffer.getvalue()
+
+    def to_json(self, **kw: Any) -> str:
+        """`<doc>.json`, the document's schema (`dotsparse schema`)."""
+        return self.model_dump_json(**kw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Document":
+        """Read a `<doc>.json` written by the CLI or `parse_many`."""
+        return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def unreadable(cls, info: DocumentInfo) -> "Document":
+        return cls(document=info, pages=[])
+
+    def to_docling(self) -> "DoclingDocument":
+        """A docling-core DoclingDocument (extra `docling`): docling's chunkers and exporters then apply."""
+        from .docling import to_docling
+
+        return to_docling(self)
