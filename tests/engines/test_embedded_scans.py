@@ -14,21 +14,9 @@ from dotsparse.model import Category
 from . import embedded_docs as docs
 from . import embedded_realdocs as real
 from .embedded_run import engine_for_module, markdown, request, run
+from .ocr_fixtures import engine, source  # noqa: F401  (fixtures, found by name)
 
 pytestmark = pytest.mark.slow
-LINES = ["Quarterly report", "Revenue grew by twelve percent"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    yield from engine_for_module("auto")
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    path = tmp_path_factory.mktemp("scans") / "source.pdf"
-    docs.small_text_page(path, LINES)
-    return path
 
 
 def test_an_ocr_layer_that_agrees_with_the_image_is_the_text(tmp_path, engine, source):
