@@ -10,6 +10,7 @@ layout work as for any upright page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,7 +109,7 @@ def best_rotation(small: np.ndarray, full: np.ndarray) -> int:
     return first if upright >= flipped else first + 2
 
 
-def _sideways(boxes: list[tuple[float, float, float, float]]) -> bool:
+def _sideways(boxes: Sequence[tuple[float, float, float, float]]) -> bool:
     tall = sum(1 for b in boxes if (b[3] - b[1]) > 1.5 * (b[2] - b[0]))
     wide = sum(1 for b in boxes if (b[2] - b[0]) > 1.5 * (b[3] - b[1]))
     return tall > wide
@@ -160,7 +161,8 @@ def _unread(full: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         return any(ln.bbox[0] <= cx <= ln.bbox[2] and ln.bbox[1] <= cy <= ln.bbox[3] for ln in lines)
 
-    return [OcrLine(tuple(map(float, b)), "", 0.0) for b in detect_lines(full) if not covered(b)]
+    return [OcrLine((float(b[0]), float(b[1]), float(b[2]), float(b[3])), "", 0.0)
+            for b in detect_lines(full) if not covered(b)]
 
 
 def lines_to_words(lines: list[OcrLine], scale: float) -> list[Word]:

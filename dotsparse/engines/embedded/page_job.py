@@ -6,7 +6,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pymupdf
 
@@ -83,7 +83,7 @@ def limit_threads(threads: int) -> None:
 _arena_registered = False
 
 
-def _shared_arena(onnxruntime) -> bool:  # type: ignore[no-untyped-def]
+def _shared_arena(onnxruntime: Any) -> bool:
     """One CPU arena for every session in this process (registered once per process)."""
     global _arena_registered
     if not _arena_registered:
