@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _EXPORTS = {
     "Parser": "dotsparse.api.parser",
+    "parse_distributed": "dotsparse.distributed.api",
     "Document": "dotsparse.api.document",
     "DocumentStatus": "dotsparse.api.document",
     "Options": "dotsparse.config",
@@ -42,6 +43,7 @@ __all__ = ["__version__", *_EXPORTS]
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time names load lazily
     from .api.document import Document, DocumentStatus
     from .api.parser import Parser
+    from .distributed.api import parse_distributed
     from .config import Options
     from .errors import (DocumentError, DotsparseError, EngineError, EngineUnavailable, SourceError, UsageError)
     from .model import Category, Cell, CellFormat, Mode, Page, PageStatus

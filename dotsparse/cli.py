@@ -76,7 +76,7 @@ def _d(name: str, model: type[BaseModel] = Options) -> Any:
 
 ENGINE_FLAGS = {"device": "transformers", "dtype": "transformers", "batch_size": "transformers",
                 "trust_remote_code": "transformers", "workers": "embedded", "ocr": "embedded"}
-RUN_FLAGS = ("output", "force", "quiet")
+RUN_FLAGS = ("output", "force", "quiet", "ray", "shard_pages", "max_in_flight", "local_servers")
 
 
 def _version(value: bool) -> None:
@@ -187,14 +187,31 @@ def parse(
     trust_remote_code: bool = typer.Option(False, help="transformers engine: allow the checkpoint's own modeling code to run.", rich_help_panel="transformers engine"),
     workers: Optional[int] = typer.Option(None, help="embedded engine: worker processes (default: all cores).", rich_help_panel="embedded engine"),
     ocr: str = typer.Option(_d("ocr", EmbeddedOptions), help="embedded engine: auto, always or never.", rich_help_panel="embedded engine"),
+    ray: Optional[str] = typer.Option(None, "--ray", metavar="ADDRESS", help=(
+        "Run on a Ray cluster: auto ($RAY_ADDRESS or the cluster running here), local (start one here) or "
+        "its address. Needs pip install 'dotsparse\\[ray]'; OUT on storage every node sees."),
+        rich_help_panel="many machines (Ray)"),
+    shard_pages: int = typer.Option(_d("shard_pages", RunConfig), help=(
+        "Ray: documents over this many pages are split into shards of it; smaller ones are packed together."),
+        rich_help_panel="many machines (Ray)"),
+    max_in_flight: Optional[int] = typer.Option(None, help="Ray: work items in flight at once (default: 2 per CPU).",
+                                                rich_help_panel="many machines (Ray)"),
+    local_servers: bool = typer.Option(False, help=(
+        "Ray: each node calls the --server URLs on the node itself (e.g. http://localhost:8000/v1 on every GPU "
+        "node), or all of them when it has none."), rich_help_panel="many machines (Ray)"),
 ) -> None:
     """Parse documents. Example: [bold]dotsparse parse report.pdf scans/ -o out/ --server http://gpu:8000/v1[/bold]"""
     try:
         flags = dict(locals())
         config = _run_config(ctx, flags)
-        from .run.session import run_session
+        if _distributed(config):  # Ray, or an input or output on object storage
+            from .distributed.driver import run_distributed
 
-        report = asyncio.run(run_session(config, stderr))
+            report = run_distributed(config, stderr, ray=config.ray)
+        else:
+            from .run.session import run_session
+
+            report = asyncio.run(run_session(config, stderr))
     except UsageError as exc:
         stderr.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
@@ -214,6 +231,12 @@ def parse(
     if report.interrupted:
         raise typer.Exit(EXIT_BY_SIGNAL.get(report.interrupted, 130))
     raise typer.Exit(report.exit_code)
+
+
+def _distributed(config: RunConfig) -> bool:
+    from .distributed.locations import is_url
+
+    return config.ray is not None or is_url(config.output) or any(is_url(i) for i in config.inputs)
 
 
 def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:

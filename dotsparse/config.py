@@ -131,6 +131,12 @@ class RunConfig(Options):
     output: str = "dotsparse-out"
     force: bool = False
     quiet: bool = False
+    # many machines (dotsparse.distributed): run on a Ray cluster
+    ray: Optional[str] = setting(None, RUN, "Ray cluster: auto, local or an address (ray://HOST:10001).")
+    shard_pages: int = setting(64, RUN, "Ray: documents over this many pages are split into shards of it.", ge=1)
+    max_in_flight: Optional[int] = setting(None, RUN, "Ray: work items in flight at once (default 2 per CPU).",
+                                           ge=1)
+    local_servers: bool = setting(False, RUN, "Ray: each node calls the --server URLs on itself, when it has any.")
 
     @property
     def to_stdout(self) -> bool:

@@ -23,6 +23,7 @@ class Source:
     path: Path
     kind: str  # "pdf" | "image"
     label: str  # how the user named it (relative to the folder it was found in, or as given)
+    name: Optional[str] = None  # how it is shown and recorded when not its path (an input fetched from a URL)
 
 
 @dataclass

@@ -98,7 +98,9 @@ class Pipeline:
     def __init__(self, config: RunConfig, engine: Engine, prompt: str, progress: Progress,
                  emit: Callable[[str], None] = _stdout_line,
                  on_document: Optional[Callable[[FinishedDocument], None]] = None, in_memory: bool = False,
-                 describer: Optional[PictureDescriber] = None):
+                 describer: Optional[PictureDescriber] = None,
+                 on_page: Optional[Callable[[str, PageResult, bool], None]] = None, assemble: bool = True,
+                 keep_failed: bool = False):
         self.config = config
         self.describer = describer
         self.engine = engine
@@ -107,6 +109,12 @@ class Pipeline:
         self.emit = emit
         self.on_document = on_document
         self.in_memory = in_memory  # no output folder: pages kept in a MemoryStore for `on_document`
+        # Seams for another scheduler above this one (dotsparse.distributed): told of every page counted
+        # (name, result, reused); a shard's run leaves the document to one assembly run; that assembly
+        # run takes the shards' committed pages, failed ones included, as they are.
+        self.on_page = on_page
+        self.assemble = assemble
+        self.keep_failed = keep_failed
         self.key = config.result_key(prompt, engine.name, engine.model)
         self.pages = PageSelection.parse(config.pages)
         self.report = RunReport(dotsparse_version=__version__, engine=engine.name, model=engine.model,
@@ -127,16 +135,18 @@ class Pipeline:
         self._stdout_open = True
         self._aliases: Optional[Path] = None  # links to inputs whose names PyMuPDF cannot take
 
-    async def run(self, found: Discovery) -> RunReport:
+    async def run(self, found: Discovery, paths: Optional[list[DocPaths]] = None) -> RunReport:
+        """`paths`: each source's folder when a caller assigned them over a larger set of inputs."""
         started = time.monotonic()
         self._note_discovery(found)
         out = Path(self.config.output)
-        paths: list[Optional[DocPaths]] = ([None] * len(found.sources) if self.config.to_stdout or self.in_memory
-                                           else list(assign_doc_paths(out, found.sources)))
+        doc_paths_all: list[Optional[DocPaths]] = (
+            [None] * len(found.sources) if self.config.to_stdout or self.in_memory
+            else list(paths) if paths is not None else list(assign_doc_paths(out, found.sources)))
         self.progress.start(len(found.sources))
         try:
-            for source, doc_paths in zip(found.sources, paths):
-                entry = self.ledger.add(display(source.path))
+            for source, doc_paths in zip(found.sources, doc_paths_all):
+                entry = self.ledger.add(source.name or display(source.path))
                 if self.report.interrupted:  # exit promptly: the files not yet opened are recorded as a whole
                     self.report.documents += 1
                     self._record_file_failure(entry, f"{entry.source}: not started: run stopped "
@@ -286,7 +296,7 @@ class Pipeline:
         doc.pending = len(indices)
         for index in indices:
             cached = None if self.config.force or doc.store is None else doc.store.load_page(index + 1)
-            if cached is not None and cached.status.usable:
+            if cached is not None and (cached.status.usable or self.keep_failed):
                 if doc.paths is not None and doc.context is not None:  # output-only files re-applied
                     await self.unit.reapply(cached, doc.paths, doc.context)
                 self._count(doc, cached, reused=True)
@@ -441,6 +451,8 @@ class Pipeline:
     def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:
         self.report.add_page(doc.name, result, reused)
         self.ledger.record(doc.entry, result.page, result.status.value)
+        if self.on_page is not None:
+            self.on_page(doc.name, result, reused)
         self.progress.page_done(result.status)
         if not result.status.usable:
             doc.failed += 1
@@ -464,6 +476,9 @@ class Pipeline:
         if doc.opened is not None:
             opened, doc.opened = doc.opened, None
             await self._close(opened)
+        if not self.assemble:  # a shard: the document is written by its assembly run
+            self.progress.doc_done()
+            return
         if doc.store is not None and doc.paths is not None and self.describer is not None:
             task = asyncio.create_task(self._assemble(doc))  # not inside the last page's slot
             self._tasks.add(task)

@@ -74,6 +74,10 @@ class Session:
             await pipeline.ladder.aclose()
             self.pipeline = None
 
+    async def describer_for(self, config: RunConfig) -> Optional[PictureDescriber]:
+        """The picture describer `config` asks for, started once per setting (a scheduler above the pipeline's)."""
+        return await self._describer(config)
+
     async def _describer(self, config: RunConfig) -> Optional[PictureDescriber]:
         if not config.describe_pictures:
             return None

@@ -10,7 +10,7 @@ import dotsparse
 
 PUBLIC = {"__version__", "Parser", "Document", "DocumentStatus", "Options", "Page", "Cell", "Category",
           "CellFormat", "Mode", "PageStatus", "RunReport", "DotsparseError", "UsageError", "SourceError",
-          "EngineError", "EngineUnavailable", "DocumentError"}
+          "EngineError", "EngineUnavailable", "DocumentError", "parse_distributed"}
 
 
 def _python(code: str) -> str:
