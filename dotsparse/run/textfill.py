@@ -31,6 +31,9 @@ _UNMAPPED = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3}){0,4})\.?\s+\S")
 _BULLET = re.compile(r"^\s*[-•◦▪▫●○■□‣⁃∙·–—*»✓✔➢➤►]\s")
 _CACHE = 64
+_WHITE = 240  # of 255 in each sRGB channel: text this light is not seen on paper
+_TRANSPARENT = 26  # alpha of 255: under 10 % opacity
+_PAINTED = 16 | 32  # char flags FZ_STEXT_FILLED | FZ_STEXT_STROKED: text drawn in a visible render mode
 
 
 @dataclass(frozen=True)
@@ -55,22 +58,32 @@ def judge_page(ref: PageRef, source: str) -> Verdict:
     if ref.kind != "pdf":
         return Verdict(False, "an image has no text layer")
     page = load_page(open_document(ref.path, ref.password), ref.index)
-    survey = survey_spans(page)
+    layer = _read_layer(page, source)
     if source == "pdf":
-        words = page_words(page, [])  # invisible OCR layers included: the user vouches for them
-        if not words:
+        if not layer.words:
             return Verdict(False, "no text layer")
-        _remember(ref, _PageLayer(tuple(page.rect), words, survey, []))
+        _remember(ref, layer)
         return Verdict(True, "text layer (--text-source pdf)")
-    words = page_words(page, survey.hidden)
-    verdict = judge(page, words, survey.hidden_chars, survey.total_chars)
+    verdict = judge(page, layer.words, layer.survey.hidden_chars, layer.survey.total_chars)
     if verdict.needs_ocr:
         return Verdict(False, verdict.reason)
     covered, runs = _covered_runs(page)
     if runs and len(covered) / runs > _COVERED_SHARE:
         return Verdict(False, "text layer lies under an image (a scan over its OCR text)")
-    _remember(ref, _PageLayer(tuple(page.rect), words, survey, covered + _faint_runs(page)))
+    layer.unseen = covered + layer.unseen
+    _remember(ref, layer)
     return Verdict(True, verdict.reason)
+
+
+def _read_layer(page: pymupdf.Page, source: str) -> _PageLayer:
+    """Words, span survey and faint runs from ONE text page: each extraction of a text page runs the
+    page's content stream again, and this runs on the pipeline's one PyMuPDF thread, beside rendering."""
+    textpage = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)  # == TEXTFLAGS_TEXT, what survey_spans reads
+    survey = survey_spans(page, textpage)
+    if source == "pdf":  # invisible OCR layers included: the user vouches for them
+        return _PageLayer(tuple(page.rect), page_words(page, [], textpage), survey, [])
+    return _PageLayer(tuple(page.rect), page_words(page, survey.hidden, textpage), survey,
+                      _faint_runs(page, textpage))
 
 
 def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Category, Box]]) -> list[Optional[str]]:
@@ -85,9 +98,8 @@ def texts_in_boxes(ref: PageRef, geometry: PageGeometry, cells: list[tuple[Categ
     layer = _layers.pop((str(ref.path), ref.index), None)
     if layer is None:  # not judged in this process (e.g. evicted): read it again
         page = load_page(open_document(ref.path, ref.password), ref.index)
-        survey = survey_spans(page)
-        layer = _PageLayer(tuple(page.rect), page_words(page, survey.hidden), survey,
-                           _covered_runs(page)[0] + _faint_runs(page))
+        layer = _read_layer(page, "auto")
+        layer.unseen = _covered_runs(page)[0] + layer.unseen
     x0, y0, x1, y1 = layer.rect
     sx, sy = (x1 - x0) / geometry.sent_width, (y1 - y0) / geometry.sent_height
     regions = [Region((x0 + b.x1 * sx, y0 + b.y1 * sy, x0 + b.x2 * sx, y0 + b.y2 * sy), category)
@@ -169,15 +181,22 @@ def _covered_runs(page: pymupdf.Page) -> tuple[list[Rect], int]:
     return covered, len(covered) + len(texts)
 
 
-def _faint_runs(page: pymupdf.Page) -> list[Rect]:
-    """Visible-mode text a reader still cannot see: (nearly) white, or (nearly) transparent."""
+def _faint_runs(page: pymupdf.Page, textpage: pymupdf.TextPage) -> list[Rect]:
+    """Visible-mode text a reader still cannot see: (nearly) white, or (nearly) transparent.
+
+    The text page's spans carry their colour as sRGB (grey and CMYK converted) and their opacity
+    as alpha 0-255, so no second pass over the page (get_texttrace) is needed.
+    """
     out = []
-    for span in page.get_texttrace():
-        color = span.get("color") or (0.0,)
-        white = len(color) == 3 and min(color) > 0.94 or len(color) == 1 and color[0] > 0.94 \
-            or len(color) == 4 and max(color) < 0.06
-        if white or span.get("opacity", 1.0) < 0.1:
-            out.append(tuple(span["bbox"]))
+    for block in page.get_text("dict", textpage=textpage)["blocks"]:
+        for line in block.get("lines", ()):
+            for span in line["spans"]:
+                if not span.get("char_flags", _PAINTED) & _PAINTED:
+                    continue  # render mode 3 (alpha 0 here): invisible text is the span survey's, not faint
+                color = span.get("color", 0)
+                white = min(color >> 16 & 255, color >> 8 & 255, color & 255) > _WHITE
+                if white or span.get("alpha", 255) < _TRANSPARENT:
+                    out.append(tuple(span["bbox"]))
     return out
 
 

@@ -259,3 +259,17 @@ def test_arabic_lam_alef_ligatures_come_out_in_logical_order(tmp_path, engine):
     assert "المشكالت" in pymupdf.open(path)[0].get_text()  # the failure this reproduces: MuPDF reverses the pair
     md = markdown(run_pages(path, 1, engine)[0])
     assert md.split() == ["خلال", "المشكلات"]  # the article's alef-lam (two glyphs) is left alone
+
+
+def test_outlined_text_is_visible_and_render_mode_3_is_not_even_in_bold():
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 100), "filled words", render_mode=0)
+    page.insert_text((72, 140), "outlined words", render_mode=1)
+    page.insert_text((72, 180), "hidden words", render_mode=3)
+    page.insert_text((72, 220), "hidden bold", render_mode=3, fontname="hebo")
+    survey = survey_spans(page)
+    words = {w.text for w in page_words(page, survey.hidden)}
+    assert {"filled", "outlined"} <= words
+    assert not words & {"hidden", "bold"}
+    assert survey.hidden_chars == len("hidden words") + len("hidden bold")

@@ -88,6 +88,33 @@ def test_text_nobody_sees_sends_its_box_to_the_model(tmp_path):
     assert texts[0].startswith("An ordinary") and texts[1] is None and texts[2] is None
 
 
+def test_white_in_any_colour_space_and_transparent_text_are_unseen(tmp_path):
+    """Faint text is judged on the text page's sRGB colour and alpha: CMYK white and 5 % opacity too."""
+    def draw(page):
+        page.insert_textbox((20, 20, 380, 60), "Grey but readable text of the page body.", fontsize=11,
+                            color=(0.5,))
+        page.insert_textbox((20, 100, 380, 140), "CMYK white text nobody sees.", fontsize=11, color=(0, 0, 0, 0))
+        page.insert_textbox((20, 200, 380, 240), "Nearly transparent text.", fontsize=11, fill_opacity=0.05)
+    ref = _page(tmp_path, draw)
+    assert judge_page(ref, "auto").use_text_layer
+    texts = texts_in_boxes(ref, GEOMETRY, [(Category.TEXT, _sent(10, 10, 390, 70)),
+                                           (Category.TEXT, _sent(10, 90, 390, 150)),
+                                           (Category.TEXT, _sent(10, 190, 390, 250))])
+    assert texts[0].startswith("Grey but readable") and texts[1] is None and texts[2] is None
+
+
+def test_an_invisible_span_among_visible_text_does_not_send_its_box_to_the_model(tmp_path):
+    """Invisible text (render mode 3, e.g. the spaces some producers write) is left out of the words;
+    it is not text a reader misses, so the visible text around it still fills the box."""
+    def draw(page):
+        page.insert_textbox((20, 20, 380, 60), "A visible paragraph with an invisible word inside it.", fontsize=11)
+        page.insert_text((200, 50), "hidden", fontsize=11, render_mode=3)
+    ref = _page(tmp_path, draw)
+    assert judge_page(ref, "auto").use_text_layer
+    [text] = texts_in_boxes(ref, GEOMETRY, [(Category.TEXT, _sent(10, 10, 390, 70))])
+    assert text == "A visible paragraph with an invisible word inside it."
+
+
 def test_one_list_box_with_several_bullets_gives_one_item_per_bullet(tmp_path):
     def draw(page):
         page.insert_textbox((20, 20, 380, 120), "• First item, long enough that it wraps onto a second line of "

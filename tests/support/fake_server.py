@@ -20,7 +20,6 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +29,8 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
+from tests.support.gpu_model import (  # noqa: F401  (re-exported: the server's GPU time model)
+    DIGEST, GpuCaches, GpuLedger, GpuModel, count_tokens, image_tokens)
 from tests.support.docgen import (
     FURNITURE, MARKER_LEVELS, Block, DocSpec, Key, PageSpec, make_pdf, read_marker, simple_doc,
 )
@@ -339,76 +340,6 @@ def apply_fault(fault: Fault, answer: Answer, size: tuple[int, int] | None) -> A
     return answer
 
 
-# ---------------------------------------------------------------- a GPU's time
-
-
-_TOKEN = re.compile(r"\d|[^\W\d_]+|\s+|[^\w\s]+")
-
-
-def count_tokens(text: str) -> int:
-    """About what a Qwen2 tokenizer (dots.ocr's) makes of `text`: every digit one token (Qwen2 splits
-    numbers into digits, which is what a layout answer's boxes are made of), a word one token per five
-    letters (at least one), runs of punctuation one per two characters, whitespace merged into its neighbours."""
-    n = 0
-    for piece in _TOKEN.findall(text):
-        if piece[0].isdigit():
-            n += 1
-        elif piece[0].isspace():
-            continue
-        elif piece[0].isalpha() or piece[0] == "_":
-            n += max(1, (len(piece) + 2) // 5)
-        else:
-            n += -(-len(piece) // 2)
-    return n
-
-
-def image_tokens(size: tuple[int, int] | None) -> int:
-    return (size[0] * size[1]) // 784 if size else 0
-
-
-@dataclass(frozen=True)
-class GpuModel:
-    """One GPU serving dots.ocr, as a service time per request: `prefill_s` per prompt token it must
-    compute plus `decode_s` per output token, `sequences` requests at once (the rest queue).
-
-    With `prefix_cache` (vLLM's default), a prompt whose image was seen recently pays prefill only for
-    its text: a page's per-box requests after its layout request reuse the image's cached prefix.
-    Times are in modelled seconds; the server sleeps `time_scale` wall seconds per modelled second.
-    """
-
-    prefill_s: float = 0.0032
-    decode_s: float = 0.02
-    sequences: int = 64
-    prefix_cache: bool = True
-    cache_tokens: int = 1_000_000
-    time_scale: float = 1.0
-
-    def service_s(self, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> float:
-        return self.prefill_s * max(0, prompt_tokens - cached_tokens) + self.decode_s * completion_tokens
-
-
-@dataclass
-class GpuLedger:
-    """What a GPU-modelled server did: modelled busy seconds and tokens, per prompt name."""
-
-    requests: dict[str, int] = field(default_factory=dict)
-    service_s: dict[str, float] = field(default_factory=dict)
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add(self, name: str, prompt: int, cached: int, completion: int, service: float) -> None:
-        self.requests[name] = self.requests.get(name, 0) + 1
-        self.service_s[name] = self.service_s.get(name, 0.0) + service
-        self.prompt_tokens += prompt
-        self.cached_tokens += cached
-        self.completion_tokens += completion
-
-    @property
-    def total_service_s(self) -> float:
-        return sum(self.service_s.values())
-
-
 # ---------------------------------------------------------------- request parsing
 
 
@@ -451,8 +382,10 @@ def _decode_data_url(url: str) -> tuple[Image.Image, str]:
     if not m:
         raise BadRequest("image_url must be a base64 data URL")
     try:
-        img = Image.open(io.BytesIO(base64.b64decode(url[m.end():], validate=False)))
+        data = base64.b64decode(url[m.end():], validate=False)
+        img = Image.open(io.BytesIO(data))
         img.load()
+        img.info[DIGEST] = hashlib.sha1(data).hexdigest()  # the GPU model's cache key: hashing the file is cheap
     except Exception as exc:  # noqa: BLE001 - any decode failure is the client's fault
         raise BadRequest(f"cannot decode image: {exc}") from exc
     return img, m.group(1)
@@ -523,7 +456,7 @@ class FakeDotsServer:
         self.latency = latency
         self.gpu = gpu
         self.ledger = GpuLedger()
-        self._prefixes: OrderedDict[str, int] = OrderedDict()  # image digest -> its tokens (GPU prefix cache)
+        self._caches = GpuCaches(gpu) if gpu is not None else None  # the GPU's prefix and encoder caches
         capacity = gpu.sequences if gpu is not None else capacity
         self.capacity = capacity
         self.model_name = model_name
@@ -763,30 +696,27 @@ class FakeDotsServer:
         if fault is not None:
             answer = apply_fault(fault, answer, size)
         if self.gpu is not None:
-            ready_at += self._gpu_time(name, parsed.image, answer) * self.gpu.time_scale
-            self._stopping.wait(max(0.0, ready_at - time.monotonic()))
+            self._serve_on_gpu(name, parsed.image, answer, ready_at)
         h.send_json(200, self._completion(no, body.get("model"), answer, size))
 
-    def _gpu_time(self, name: str, image: Image.Image | None, answer: Answer) -> float:
-        """Modelled seconds of this request on the GPU, recorded in the ledger."""
-        assert self.gpu is not None
-        size = image.size if image is not None else None
-        prompt, completion = image_tokens(size) + 100, count_tokens(answer.content)
-        cached = 0
-        if image is not None and self.gpu.prefix_cache:
-            digest = hashlib.sha1(image.tobytes()).hexdigest()
-            with self._lock:
-                if digest in self._prefixes:
-                    self._prefixes.move_to_end(digest)
-                    cached = image_tokens(size)
-                else:
-                    self._prefixes[digest] = image_tokens(size)
-                    while sum(self._prefixes.values()) > self.gpu.cache_tokens:
-                        self._prefixes.popitem(last=False)
-        service = self.gpu.service_s(prompt, cached, completion)
+    def _serve_on_gpu(self, name: str, image: Image.Image | None, answer: Answer, started: float) -> None:
+        """Take the modelled GPU time of this request, recorded in the ledger; the image's embeddings
+        stay pinned in the encoder cache while its prefill lasts, as vLLM holds them."""
+        assert self.gpu is not None and self._caches is not None
+        cost = self._caches.prefill(image)
+        completion = count_tokens(answer.content)
+        prefill = self.gpu.service_s(cost.prompt - cost.cached, cost.encoded, 0)
+        service = prefill + self.gpu.service_s(0, 0, completion)
         with self._lock:
-            self.ledger.add(name, prompt, cached, completion, service)
-        return service
+            self.ledger.add(name, cost, completion, service)
+            self.ledger.spans.append((started, started + service * self.gpu.time_scale))
+            if not cost.repeat:
+                self.ledger.firsts.append(started)
+        try:
+            self._stopping.wait(max(0.0, started + prefill * self.gpu.time_scale - time.monotonic()))
+        finally:
+            self._caches.release(cost)
+        self._stopping.wait(max(0.0, started + service * self.gpu.time_scale - time.monotonic()))
 
     def _transport_fault(self, h: _Handler, fault: Fault) -> bool:
         """Act out status/hang/reset; True when no normal answer must follow."""

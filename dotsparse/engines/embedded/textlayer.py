@@ -11,7 +11,7 @@ import pymupdf
 from .ligatures import fix_lam_alef
 from .regions import Rect, Word
 
-_VISIBLE = 16 | 8  # FZ_STEXT_FILLED | FZ_STEXT_STROKED: anything else is render mode 3 (invisible)
+_VISIBLE = 16 | 32  # FZ_STEXT_FILLED | FZ_STEXT_STROKED (8 is FZ_STEXT_BOLD): neither is render mode 3, invisible
 _HYPHEN_END = re.compile(r"[^\W\d_][-\u2010]$")
 _COMPOUND_END = re.compile(r"[^\W\d_]-[^\W\d_]+[-\u2010]$")  # "state-of-the-": a hyphen that stays
 # Symbol fonts without a Unicode map yield control codes (checkboxes, dingbats): not text.
