@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import __version__, layout_gate
-from .config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, load_toml,
+from .config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, load_toml, settings_message,
                      servers_from)
 from .engines.options import EmbeddedOptions, TransformersOptions
 from .errors import EXIT_BY_SIGNAL, DotsparseError, UsageError
@@ -242,11 +242,7 @@ def _distributed(config: RunConfig) -> bool:
 def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
     """Defaults, then the TOML file, then the environment, then the flags given on the command line."""
     values: dict = load_toml(flags["config_file"]) if flags["config_file"] else {}
-    fallback_steps = tuple(s.strip() for s in flags["fallback"].split(",") if s.strip())
-    unknown = set(fallback_steps) - {"rescale", "boxes", "embedded", "none"}
-    if unknown:
-        raise UsageError(f"--fallback: unknown step(s) {', '.join(sorted(unknown))}; use rescale,boxes,embedded or none")
-    converted = {"box": _parse_box(flags["box"]), "fallback": fallback_steps,
+    converted = {"box": _parse_box(flags["box"]),
                  "engine": flags["engine"].value if isinstance(flags["engine"], Enum) else flags["engine"],
                  "text_source": flags["text_source"].value if isinstance(flags["text_source"], Enum)
                  else flags["text_source"]}
@@ -273,21 +269,12 @@ def _run_config(ctx: typer.Context, flags: dict) -> RunConfig:
     try:
         return RunConfig(**values)
     except ValidationError as exc:
-        raise UsageError(_validation_message(exc)) from None
+        raise UsageError(settings_message(exc)) from None
 
 
 def _given(ctx: typer.Context, name: str) -> bool:
     source = ctx.get_parameter_source(name)  # an enum of click's (or typer's own copy of click)
     return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
-
-
-def _validation_message(exc: ValidationError) -> str:
-    """`--device: Input should be 'auto', 'cuda', 'mps' or 'cpu'` for each bad setting."""
-    parts = []
-    for error in exc.errors():
-        name = str(error["loc"][-1]) if error["loc"] else "settings"
-        parts.append(f"--{name.replace('_', '-')}: {error['msg']} (got {error.get('input')!r})")
-    return "; ".join(parts)
 
 
 @app.command("view", no_args_is_help=True, cls=_Command)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .engines.options import OUTPUT, RESULT, RUN, EmbeddedOptions, TransformersOptions, effect_of, setting
 from .errors import UsageError
@@ -28,6 +28,8 @@ DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
 DESCRIBE_API_KEY_ENV = ("DOTSPARSE_DESCRIBE_API_KEY",) + API_KEY_ENV
 SERVER_ENV = "DOTSPARSE_SERVER"
 STDOUT = "-"
+ENGINE_TABLES = ("transformers", "embedded")  # engines' own settings: Options fields and TOML tables
+FALLBACK_STEPS = ("rescale", "boxes", "embedded", "none")
 VLM_ENGINES = ("openai", "transformers")  # engines that run dots.ocr: the ones --text-source applies to
 KEY_VERSION = 3  # bump when the key's recipe changes
 
@@ -107,10 +109,42 @@ class Options(BaseModel):
             relevant["embedded"] = self.embedded.result_fields()
         return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    @field_validator("servers", mode="before")
+    @classmethod
+    def _one_server(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value  # servers="http://gpu:8000/v1", as --server
+
+    @field_validator("fallback", mode="before")
+    @classmethod
+    def _fallback_steps(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "rescale,boxes", as --fallback
+            value = tuple(step.strip() for step in value.split(",") if step.strip())
+        unknown = sorted(set(value) - set(FALLBACK_STEPS)) if isinstance(value, (tuple, list)) else []
+        if unknown:
+            raise ValueError(f"unknown step(s) {', '.join(map(str, unknown))}; use rescale,boxes,embedded or none")
+        return value
+
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _page_number(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # pages = 3
     @property
     def sampling_temperature(self) -> float:
         """The temperature sent: the one given, else the mode's (dots.mocr samples svg at 0.9)."""
         return self.mode.default_temperature if self.temperature is None else self.temperature
+
+    @classmethod
+    def from_toml(cls, path: "str | Path") -> "Options":
+        """The settings of a `--config` file, for `Parser(options=Options.from_toml(path))`."""
+        data = load_toml(Path(path))
+        per_run = sorted(set(data) - set(cls.model_fields))
+        if per_run:
+            raise UsageError(f"{path}: {', '.join(per_run)} belong to one run, not to Options",
+                             hint="pass output= (and force=) to parse / parse_many")
+        try:
+            return cls(**data)
+        except ValidationError as exc:
+            raise UsageError(f"{path}: {settings_message(exc, flag=False)}") from None
 
     @classmethod
     def output_names(cls) -> list[str]:
@@ -141,6 +175,25 @@ class RunConfig(Options):
     @property
     def to_stdout(self) -> bool:
         return self.output == STDOUT
+
+
+def settings_message(exc: ValidationError, flag: bool = True) -> str:
+    """One line per bad setting, named as the user gave it: `--dpi` (CLI, TOML) or `dpi=` (Python)."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"] if not isinstance(part, int)] or ["settings"]
+        if flag and len(loc) > 1 and error["type"] == "extra_forbidden":
+            name = f"[{loc[0]}] {'.'.join(loc[1:])}"  # a TOML table's key that no flag has
+        elif flag and loc[-1] in ENGINE_TABLES:
+            name = f"[{loc[-1]}]"
+        elif flag:
+            name = "--" + loc[-1].replace("_", "-")
+        else:
+            name = ".".join(loc) + "="
+        message = "unknown setting" if error["type"] == "extra_forbidden" else error["msg"]
+        message = message.removeprefix("Value error, ")
+        parts.append(f"{name}: {message} (got {error.get('input')!r})")
+    return "; ".join(parts)
 
 
 def check_run(config: RunConfig) -> None:

@@ -30,7 +30,7 @@ def replayed(tmp_path):
     ["--device", "gpu"], ["--dtype", "int3"], ["--ocr", "sometimes"], ["--engine", "nope"], ["--fallback", "pray"],
     ["--batch-size", "0"], ["--workers", "0"], ["--dpi", "0"], ["--concurrency", "0"], ["--max-failed-ratio", "2"],
     ["--pages", "x"], ["--mode", "box"], ["--box", "1,2,3"], ["--config", "missing.toml"], ["--engine", "replay"],
-    ["--engine", "transformers"], ["--no-such-flag"],
+    ["--engine", "transformers"], ["--no-such-flag"], ["--engine", "replay", "--replay", "no-such-folder"],
 ])
 def test_every_usage_error_exits_2_with_a_message(tmp_path, flags):
     pdf = make_pdf(tmp_path / "a.pdf", simple_doc(1, 1))
@@ -67,3 +67,14 @@ def test_flag_defaults_are_the_options_defaults():
         assert defaults[name] == getattr(options, name), name
     assert defaults["device"] == options.transformers.device and defaults["ocr"] == options.embedded.ocr
     assert defaults["fallback"] == ",".join(options.fallback)
+
+
+def test_config_file_errors_name_the_setting_as_written(tmp_path):
+    pdf = make_pdf(tmp_path / "a.pdf", simple_doc(1, 1))
+    config = tmp_path / "c.toml"
+    for text, expected in (('[transformers]\nbogus = 2\n', "[transformers] bogus: unknown setting"),
+                           ("transformers = 3\n", "[transformers]: "), ('fallback = "pray"\n', "unknown step")):
+        config.write_text(text)
+        result = parse(pdf, "-o", tmp_path / "o", "--engine", "embedded", "--config", config)
+        assert result.exit_code == 2 and expected in result.output, (text, result.output)
+        assert "Traceback" not in result.output

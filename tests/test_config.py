@@ -88,3 +88,92 @@ def test_toml_settings_and_their_errors(tmp_path):
         load_toml(path)
     with pytest.raises(UsageError, match="cannot read"):
         load_toml(tmp_path / "missing.toml")
+
+
+# Every option and a value other than its default: a new option must be added here, with its effect checked.
+CHANGED = {
+    "mode": "text", "box": (1.0, 2.0, 3.0, 4.0), "pages": "1", "dpi": 100.0, "min_pixels": 4000,
+    "max_pixels": 4_000_000, "password": "pw", "prompt_file": "p.txt", "engine": "embedded",
+    "servers": ("http://x/v1",), "model": "m", "api_key": "k", "replay": "answers", "temperature": 0.5,
+    "top_p": 0.9, "max_tokens": 100, "concurrency": 3, "timeout": 1.0, "max_retries": 0,
+    "unavailable_timeout": 1.0, "page_timeout": 9.0, "doc_timeout": 99.0, "max_failed_ratio": 0.5,
+    "fallback": ("rescale",), "text_source": "pdf", "overlay": True, "page_furniture": False, "html": True,
+    "merge_tables": False, "describe_pictures": True, "describe_server": "http://d/v1", "describe_model": "d",
+    "describe_api_key": "dk", "describe_prompt": "say", "describe_min_side": 64, "describe_concurrency": 2,
+    "describe_max_tokens": 99,
+    "transformers.device": "cpu", "transformers.dtype": "float32", "transformers.batch_size": 2,
+    "transformers.trust_remote_code": True, "embedded.workers": 1, "embedded.ocr": "never",
+}
+# resolved outside the options: the prompt text, the engine `auto` chose and the served model are key arguments
+RESOLVED = {"prompt_file", "engine", "model"}
+
+
+def _changed(name: str) -> dict:
+    table, _, field = name.partition(".")
+    return {table: {field: CHANGED[name]}} if field else {name: CHANGED[name]}
+
+
+def _effect(name: str) -> str:
+    table, _, field = name.partition(".")
+    model = {"transformers": TransformersOptions, "embedded": EmbeddedOptions}.get(table, Options)
+    return effect_of(model, field or name)
+
+
+def test_the_change_table_names_every_option():
+    nested = {f"{t}.{f}" for t, m in (("transformers", TransformersOptions), ("embedded", EmbeddedOptions))
+              for f in m.model_fields}
+    assert set(CHANGED) == (set(Options.model_fields) - {"transformers", "embedded"}) | nested
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED))
+def test_each_option_changes_exactly_what_its_effect_says(name):
+    """result: a new key (the page is redone); output: the same key, new output fields (rewritten with no
+    request); run: neither. The engine's own options are checked with that engine running."""
+    engine = name.partition(".")[0] if "." in name else "openai"
+    options, changed = Options(), Options(**_changed(name))
+    key_changed = changed.result_key("p", engine, "m") != options.result_key("p", engine, "m")
+    outputs_changed = changed.output_fields() != options.output_fields()
+    effect = _effect(name)
+    if name in RESOLVED:
+        assert not outputs_changed  # they change the key through the resolved arguments
+    elif name.startswith("describe_") and name != "describe_pictures" and effect == OUTPUT:  # the describer's settings count while describing
+        described = Options(describe_pictures=True)
+        assert described.output_fields() != Options(describe_pictures=True, **_changed(name)).output_fields()
+        assert not key_changed
+    else:
+        assert (key_changed, outputs_changed) == (effect == RESULT, effect == OUTPUT), effect
+
+
+def test_settings_as_people_write_them_in_toml_or_python():
+    assert Options(servers="http://gpu:8000/v1").servers == ("http://gpu:8000/v1",)
+    assert Options(fallback="rescale, boxes").fallback == ("rescale", "boxes")
+    assert Options(pages=3).pages == "3"
+    with pytest.raises(ValueError, match="unknown step"):
+        Options(fallback=("rescale", "pray"))  # the API checked no step; only the CLI did
+
+
+def test_bad_settings_are_one_line_named_as_given():
+    from pydantic import ValidationError
+
+    from dotsparse.config import settings_message
+
+    with pytest.raises(ValidationError) as caught:
+        Options(dpi="high", transformers={"bogus": 1, "dtype": "int3"})
+    flags = settings_message(caught.value)
+    assert "--dpi: " in flags and "[transformers] bogus: unknown setting" in flags and "--dtype: " in flags
+    keywords = settings_message(caught.value, flag=False)
+    assert "dpi=: " in keywords and "transformers.bogus=: unknown setting (got 1)" in keywords
+    assert "\n" not in flags + keywords and "pydantic" not in flags + keywords
+
+
+def test_options_from_a_config_file_for_the_python_api(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('dpi = 150\npages = 2\n[embedded]\nocr = "never"\n')
+    options = Options.from_toml(path)
+    assert options.dpi == 150 and options.pages == "2" and options.embedded.ocr == "never"
+    path.write_text('output = "out"\n')
+    with pytest.raises(UsageError, match="output belong to one run"):
+        Options.from_toml(path)
+    path.write_text('dpi = "high"\n')
+    with pytest.raises(UsageError, match="dpi=: "):
+        Options.from_toml(path)

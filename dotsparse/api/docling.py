@@ -7,6 +7,7 @@ their spans; failed pages appear as pages with no items. Docling's exporters and
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..errors import UsageError
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
     from .document import Document
 
 
+_MARKER = re.compile(r"^([-*•·‣◦▪–]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxlc]{1,5}[.)])\s+")
+
+
 def to_docling(doc: "Document") -> "DoclingDocument":
     try:
         from docling_core.types.doc import DoclingDocument, Size
@@ -26,13 +30,50 @@ def to_docling(doc: "Document") -> "DoclingDocument":
     from pathlib import PurePath
 
     out = DoclingDocument(name=PurePath(doc.document.source).stem or "document")
+    lists = _Lists()
     for page in doc.pages:
         g = page.geometry
         out.add_page(page_no=page.page, size=Size(width=g.width_pt if g else 0.0, height=g.height_pt if g else 0.0))
         if page.status.usable:
             for cell in page.cells:
+                if cell.category is Category.LIST_ITEM:
+                    lists.add(out, page.page, cell)
+                    continue
+                if cell.category not in FURNITURE:  # a header between two pages' items does not end a list
+                    lists.end()
                 _add_cell(out, page.page, cell)
     return out
+
+
+class _Lists:
+    """Consecutive list items share one docling list group, as docling's own converters build them."""
+
+    def __init__(self) -> None:
+        self.group: Any = None
+
+    def end(self) -> None:
+        self.group = None
+
+    def add(self, out: "DoclingDocument", page_no: int, cell: Cell) -> None:
+        text = cell.text.strip()
+        found = _MARKER.match(text)
+        marker = found.group(1) if found else None
+        enumerated = bool(marker and marker[-1] in ".)")
+        if self.group is None:
+            if hasattr(out, "add_list_group"):
+                self.group = out.add_list_group()
+            else:  # docling-core before list groups had their own method
+                from docling_core.types.doc import GroupLabel
+
+                self.group = out.add_group(label=GroupLabel.ORDERED_LIST if enumerated else GroupLabel.LIST)
+        out.add_list_item(text=text[found.end():].strip() if found else text, enumerated=enumerated, marker=marker,
+                          prov=_provenance(page_no, cell), parent=self.group)
+
+
+def _heading_level(cell: Cell, text: str) -> int:
+    """docling's section levels start under its title (level 1 is `##`); ours count the title as 1."""
+    ours = cell.level or (len(text) - len(text.lstrip("#"))) or 2
+    return max(1, ours - 1)
 
 
 def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
@@ -45,20 +86,27 @@ def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
     if category is Category.TITLE:
         out.add_title(text=text.lstrip("#").strip(), prov=prov)
     elif category is Category.SECTION_HEADER:
-        out.add_heading(text=text.lstrip("#").strip(), level=int(getattr(cell, "level", None) or 1), prov=prov)
-    elif category is Category.LIST_ITEM:
-        out.add_list_item(text=text.lstrip("-*• ").strip(), prov=prov)
+        out.add_heading(text=text.lstrip("#").strip(), level=_heading_level(cell, text), prov=prov)
     elif category is Category.TABLE:
         out.add_table(data=_table_data(text if cell.format is CellFormat.HTML else ""), prov=prov)
     elif category is Category.PICTURE:
         out.add_picture(prov=prov)
-    elif category is Category.FORMULA:
-        out.add_formula(text=text, prov=prov)
+    elif category is Category.FORMULA:  # docling's exporters add the $$ themselves
+        out.add_formula(text=_bare_math(text), prov=prov)
     else:
         label = {Category.CAPTION: DocItemLabel.CAPTION, Category.FOOTNOTE: DocItemLabel.FOOTNOTE,
                  Category.PAGE_HEADER: DocItemLabel.PAGE_HEADER, Category.PAGE_FOOTER: DocItemLabel.PAGE_FOOTER
                  }.get(category, DocItemLabel.TEXT)
         out.add_text(label=label, text=text, prov=prov, content_layer=layer)
+
+
+def _bare_math(text: str) -> str:
+    """`$$x$$` or `\\[x\\]` as one display formula → `x`; anything else as it is."""
+    for opening, closing in (("$$", "$$"), ("\\[", "\\]")):
+        inner = text[len(opening):-len(closing)]
+        if len(text) >= 4 and text.startswith(opening) and text.endswith(closing) and opening not in inner:
+            return inner.strip()
+    return text
 
 
 def _provenance(page_no: int, cell: Cell) -> Optional[Any]:

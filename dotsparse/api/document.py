@@ -49,6 +49,14 @@ class Document(DocumentResult):
     def failed_pages(self) -> list[PageResult]:
         return [p for p in self.pages if not p.status.usable]
 
+    def __repr__(self) -> str:  # pydantic's would print every cell of every page (a notebook's `doc`)
+        cells = sum(len(p.cells) for p in self.pages)
+        return (f"Document(source={self.source!r}, status={self.status.value!r}, pages={len(self.pages)}, "
+                f"cells={cells}, failed_pages={[p.page for p in self.failed_pages]})")
+
+    def _repr_markdown_(self) -> str:  # Jupyter shows the document itself
+        return self.markdown(furniture=False)
+
     def markdown(self, furniture: bool = True) -> str:
         """The document as `<doc>.md` has it (`furniture=False`: without page headers and footers)."""
         buffer = io.StringIO()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Callable, Coroutine, TypeVar
 
 T = TypeVar("T")
 
@@ -46,6 +46,25 @@ class LoopThread:
         except BaseException:
             future.cancel()
             raise
+
+    def shutdown(self, aclose: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Cancel what runs, await `aclose()`, stop the thread. From the loop's own thread (the garbage
+        collector may run there) it is scheduled instead, since waiting would wait on itself."""
+        if threading.current_thread() is self._thread:
+            async def last() -> None:
+                try:
+                    await self.drain()
+                    await aclose()
+                finally:
+                    self.loop.stop()
+
+            self._last = self.loop.create_task(last())  # held: the loop keeps only weak references
+            return
+        try:
+            self.run(self.drain())
+            self.run(aclose())
+        finally:
+            self.close()
 
     def close(self) -> None:
         if self.loop.is_closed():

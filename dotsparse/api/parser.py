@@ -11,7 +11,11 @@ no `if __name__ == "__main__"` guard. The CLI runs the same `run.session.Session
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import queue
+import re
+import weakref
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
@@ -26,12 +30,13 @@ from .. import __version__, layout_gate
 layout_gate.import_pymupdf()
 
 from ..config import (DESCRIBE_API_KEY_ENV, Options, RunConfig, api_key_from_env, check_run,  # noqa: E402
-                      server_url)
-from ..discover import Source  # noqa: E402
+                      server_url, settings_message)
+from ..discover import PageSelection, Source, kind_of  # noqa: E402
+from ..prompts import prompt_for  # noqa: E402
 from ..document.plan import plan_document  # noqa: E402
 from ..engines.base import Engine  # noqa: E402
 from ..errors import DocumentError, SourceError, UsageError  # noqa: E402
-from ..model import DocumentInfo  # noqa: E402
+from ..model import DocumentInfo, Mode  # noqa: E402
 from ..run.pipeline import FinishedDocument  # noqa: E402
 from ..run.progress import Progress  # noqa: E402
 from ..run.report import RunReport  # noqa: E402
@@ -39,6 +44,7 @@ from ..fileio import confined  # noqa: E402
 from ..run.session import Session, find_inputs, prepare_output, write_run_views  # noqa: E402
 from .document import Document, DocumentStatus  # noqa: E402
 from .loop import LoopThread  # noqa: E402
+from .streams import Data, as_path, is_data, spooled  # noqa: E402
 
 PathLike = Union[str, Path]
 _END = object()
@@ -61,6 +67,7 @@ class Parser:
         self.report: Optional[RunReport] = None  # the last call's run report
         self._console = Console(stderr=True)
         self._verbose = verbose
+        self._log = _Log(self._console, verbose)  # not a bound method: the session must not keep the Parser alive
         self._loop = LoopThread()
         try:
             self._session = Session(self.options, on_event=self._log,
@@ -69,25 +76,32 @@ class Parser:
         except BaseException:
             self._loop.close()
             raise
+        # A Parser dropped without close() (a notebook cell run again) still stops its thread and engine workers.
+        self._finalizer = weakref.finalize(self, self._loop.shutdown, self._session.aclose)
+        self._finalizer.atexit = False  # at exit the executors are already shut: the daemon thread just ends
         self._closed = False
 
     @property
     def engine(self) -> Engine:
         return self._session.engine
 
-    def parse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
-              **outputs: Any) -> Document:
-        """One file → a Document. `output=` also writes its files there (and resumes from them)."""
-        self._check_open()
-        return self._loop.run(self._aparse(path, pages, output, outputs))
+    def parse(self, path: Union[PathLike, Data], pages: Optional[str] = None, output: Optional[PathLike] = None,
+              *, name: Optional[str] = None, **outputs: Any) -> Document:
+        """One file → a Document. `output=` also writes its files there (and resumes from them).
 
-    async def aparse(self, path: PathLike, pages: Optional[str] = None, output: Optional[PathLike] = None,
-                     **outputs: Any) -> Document:
+        `path` may also be bytes or a binary file object; `name` (else the object's own name, else one
+        guessed from the first bytes) then says what it is and names the document.
+        """
+        self._check_open()
+        return self._loop.run(self._aparse(path, pages, output, outputs, name))
+
+    async def aparse(self, path: Union[PathLike, Data], pages: Optional[str] = None,
+                     output: Optional[PathLike] = None, *, name: Optional[str] = None, **outputs: Any) -> Document:
         """`parse` for async callers: awaits the Parser's loop without blocking the caller's."""
         import asyncio
 
         self._check_open()
-        return await asyncio.wrap_future(self._loop.submit(self._aparse(path, pages, output, outputs)))
+        return await asyncio.wrap_future(self._loop.submit(self._aparse(path, pages, output, outputs, name)))
 
     def parse_many(self, inputs: Union[PathLike, Iterable[PathLike]], output: Optional[PathLike] = None,
                    pages: Optional[str] = None, force: bool = False, **outputs: Any) -> Iterator[Document]:
@@ -97,7 +111,8 @@ class Parser:
         are reused, output-only options re-applied. Without it, results stay in memory.
         """
         self._check_open()
-        found_inputs = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(i) for i in inputs]
+        items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+        found_inputs = [str(as_path(i)) for i in items]
         config = self._config(found_inputs, pages, output, outputs, force)
         done: "queue.Queue[object]" = queue.Queue()
         future = self._loop.submit(self._run(config, lambda doc: done.put(doc)))
@@ -106,20 +121,22 @@ class Parser:
             while (item := done.get()) is not _END:
                 assert isinstance(item, Document)
                 yield self._checked(item)
-            future.result()  # an error that ended the run
+            try:
+                future.result()  # an error that ended the run
+            except concurrent.futures.CancelledError:
+                if self._closed:
+                    raise UsageError("the Parser was closed before parse_many finished") from None
+                raise
         finally:
             if not future.done():  # the caller stopped early
                 future.cancel()
 
     def close(self) -> None:
+        """Cancel the calls still running, then stop the engine and its workers. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
-        try:
-            self._loop.run(self._loop.drain())
-            self._loop.run(self._session.aclose())
-        finally:
-            self._loop.close()
+        self._finalizer()
 
     def __enter__(self) -> "Parser":
         return self
@@ -127,12 +144,21 @@ class Parser:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def _aparse(self, path: PathLike, pages: Optional[str], output: Optional[PathLike],
-                      outputs: dict[str, Any]) -> Document:
+    async def _aparse(self, path: Union[PathLike, Data], pages: Optional[str], output: Optional[PathLike],
+                      outputs: dict[str, Any], name: Optional[str]) -> Document:
+        if not is_data(path):
+            return self._checked(await self._aparse_file(as_path(path), pages, output, outputs))
+        with spooled(path, name) as spool:
+            doc = await self._aparse_file(spool, pages, output, outputs)
+        doc.document.source = spool.name  # the temporary file is gone
+        return self._checked(doc)
+
+    async def _aparse_file(self, path: Path, pages: Optional[str], output: Optional[PathLike],
+                           outputs: dict[str, Any]) -> Document:
         config = self._config([str(path)], pages, output, outputs, force=False)
         got: list[Document] = []
         await self._run(config, got.append, single=True)
-        return self._checked(got[0])
+        return got[0]
 
     async def _run(self, config: RunConfig, deliver: Callable[[Document], None], single: bool = False) -> RunReport:
         in_memory = config.output == ""
@@ -141,6 +167,10 @@ class Parser:
         if single and len(found.sources) != 1:
             raise UsageError(f"parse() takes one file; {config.inputs[0]} names {len(found.sources)}",
                              hint="use parse_many for folders and globs")
+        for missing in found.missing:  # named and absent: a failed document, as for a file that cannot be read
+            source = Source(path=Path(missing), kind=kind_of(Path(missing)) or "pdf", label=missing)
+            deliver(Document.unreadable(self._failed_info(source, f"{missing}: no such file, folder or matching "
+                                                                  "glob", config)))
         progress = Progress(self._console, show_bar=False, quiet=not self._verbose)
 
         def finished(item: FinishedDocument) -> None:
@@ -170,7 +200,7 @@ class Parser:
         try:
             config = RunConfig(**values)
         except ValidationError as exc:
-            raise UsageError(str(exc)) from None
+            raise UsageError(settings_message(exc, flag=False)) from None
         check_run(config)
         return config
 
@@ -197,14 +227,20 @@ class Parser:
         if not self.raise_on_error or doc.status is DocumentStatus.OK:
             return doc
         if doc.document.error:
-            raise SourceError(doc.document.error, source=doc.source)
+            stage, message = _stage_and_message(doc.document.error)
+            raise SourceError(message, source=doc.source, stage=stage)
         failed = doc.failed_pages
         raise DocumentError(f"{len(failed)} of {len(doc.pages)} page(s) failed; first: {failed[0].error}",
                             source=doc.source, page=failed[0].page, document=doc)
 
-    def _log(self, message: str) -> None:
-        if self._verbose:
-            self._console.print(message, highlight=False, markup=False)  # server events are plain text
+
+class _Log:
+    def __init__(self, console: Console, verbose: bool):
+        self.console, self.verbose = console, verbose
+
+    def __call__(self, message: str) -> None:
+        if self.verbose:
+            self.console.print(message, highlight=False, markup=False)  # server events are plain text
 
 
 def _options(options: Optional[Options], engine: Union[str, Engine], server: Union[str, Iterable[str], None],
@@ -216,13 +252,25 @@ def _options(options: Optional[Options], engine: Union[str, Engine], server: Uni
     else:
         values["engine"] = engine.name
     if server is not None:
-        values["servers"] = (server,) if isinstance(server, str) else tuple(server)
+        values["servers"] = server
+    if isinstance(values.get("servers"), str):
+        values["servers"] = (values["servers"],)
     if "servers" in values:
         values["servers"] = tuple(server_url(str(s)).rstrip("/") for s in values["servers"])
+    if values.get("mode") in ("box", Mode.BOX) and values.get("box") is None:
+        raise UsageError("mode='box' needs box=(x1, y1, x2, y2) (page pixels at dpi)")
     if values.get("api_key") is None:  # a secret belongs in the environment, as for the CLI
         values["api_key"] = api_key_from_env()
     try:
-        return Options(**values)
+        built = Options(**values)
     except ValidationError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(settings_message(exc, flag=False)) from None
+    prompt_for(built.mode, built.prompt_file)  # a missing prompt file or bad pages: before the engine starts
+    PageSelection.parse(built.pages)
+    return built
 
+
+def _stage_and_message(recorded: str) -> tuple[str, str]:
+    """A file's recorded error is "<file>, <stage>: <message>" (its str()); the parts, for a typed error."""
+    found = re.match(r"^.*?, (open|pages): (.*)$", recorded, re.DOTALL)
+    return (found.group(1), found.group(2)) if found else ("open", recorded)

@@ -48,6 +48,8 @@ def build_engine(config: Options, on_event: Callable[[str], None]) -> Engine:
     if name == "replay":
         if config.replay is None:
             raise UsageError("--engine replay needs --replay FOLDER (recorded answers)")
+        if not Path(config.replay).is_dir():  # a flag naming nothing, as a missing --prompt-file: exit 2
+            raise UsageError(f"--replay {config.replay}: no such folder of recorded answers")
         from ..engines.replay import ReplayEngine
 
         return ReplayEngine(config.replay, model=config.model or "replay")

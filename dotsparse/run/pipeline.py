@@ -203,6 +203,9 @@ class Pipeline:
         self.report.missing_inputs = [display(m) for m in found.missing]
         for item in self.report.missing_inputs:
             self.progress.log(f"[red]{escape(item)}: no such file, folder or matching glob[/red]")
+            if self.config.to_stdout:  # named on the command line and absent: a line in the stream too
+                self._emit(None, json.dumps({"source": item, "status": "failed", "stage": "open", "error":
+                                             f"{item}: no such file, folder or matching glob"}, ensure_ascii=False))
         for path, why in found.unreadable:  # inputs that exist and cannot be read: failed as a whole
             self.report.documents += 1
             entry = self.ledger.add(display(path))
@@ -446,7 +449,9 @@ class Pipeline:
             _silence_stdout()
             self._stop(f"stdout closed by the reader ({type(exc).__name__})")
             return
-        (entry or (doc.entry if doc else None)).emitted += 1  # type: ignore[union-attr]
+        counted = entry or (doc.entry if doc else None)
+        if counted is not None:  # a missing input has no ledger entry
+            counted.emitted += 1
 
     def _count(self, doc: DocJob, result: PageResult, reused: bool) -> None:
         self.report.add_page(doc.name, result, reused)

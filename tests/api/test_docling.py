@@ -44,3 +44,37 @@ def test_docling_round_trip_and_exports(parsed):
     source = next(c for c in parsed.pages[0].cells if c.category is dotsparse.Category.TABLE)
     assert table.data.num_rows == source.text.count("<tr") and table.data.num_cols == 3
     assert table.data.grid[0][0].text == "Item" and table.data.grid[1][0].text == "row 1 p1"
+
+
+def test_heading_levels_export_as_dotsparse_writes_them(parsed):
+    """docling counts section levels below its title: our `## x` must stay `## x` in docling's Markdown."""
+    ours = [line for line in parsed.markdown(furniture=False).splitlines() if line.startswith("#")]
+    theirs = [line for line in parsed.to_docling().export_to_markdown().splitlines() if line.startswith("#")]
+    assert ours and theirs == ours
+
+
+def test_lists_group_and_formulas_export_once(parsed):
+    import warnings
+
+    template = next(c for c in parsed.pages[0].cells if c.category is dotsparse.Category.TEXT)
+
+    def cell(category, text):
+        return template.model_copy(update={"category": category, "text": text})
+
+    added = [cell(dotsparse.Category.LIST_ITEM, "- first point"), cell(dotsparse.Category.LIST_ITEM, "• second point"),
+             cell(dotsparse.Category.TEXT, "Between the lists."),
+             cell(dotsparse.Category.LIST_ITEM, "1. numbered"), cell(dotsparse.Category.LIST_ITEM, "2) next"),
+             cell(dotsparse.Category.FORMULA, "$$E = mc^2$$")]
+    page = parsed.pages[0].model_copy(update={"cells": [*parsed.pages[0].cells, *added]})
+    doc = parsed.model_copy(update={"pages": [page]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # docling warns for a list item outside a list group
+        out = doc.to_docling()
+    lists = [g for g in out.groups if g.label in (docling.GroupLabel.LIST, docling.GroupLabel.ORDERED_LIST)]
+    assert [len(g.children) for g in lists] == [2, 2]
+    items = [out.texts[int(ref.cref.rsplit("/", 1)[1])] for g in lists for ref in g.children]
+    assert [(i.text, i.enumerated) for i in items] == [("first point", False), ("second point", False),
+                                                       ("numbered", True), ("next", True)]
+    markdown = out.export_to_markdown()
+    assert "- first point\n- second point" in markdown and "$$E = mc^2$$" in markdown and "$$$$" not in markdown
+    assert "- - first" not in markdown and "1. 1." not in markdown

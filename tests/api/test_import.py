@@ -73,3 +73,18 @@ def test_embedded_workers_import_pymupdf_without_what_its_import_drags_in():
         print(pymupdf.layout is not None)
     """)
     assert out.split() == ["False", "False", "True"]
+
+
+def test_the_package_is_marked_typed_for_integrators_type_checkers():
+    """PEP 561: without py.typed in the wheel, mypy/pyright treat every dotsparse name as Any."""
+    import sys
+    from pathlib import Path
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    root = Path(dotsparse.__file__).parent
+    assert (root / "py.typed").is_file()
+    pyproject = tomllib.loads((root.parent / "pyproject.toml").read_text())
+    assert "py.typed" in pyproject["tool"]["setuptools"]["package-data"]["dotsparse"]

@@ -195,3 +195,121 @@ def test_parse_many_never_parses_its_own_output_folder(docs):
         assert sorted(first) == ["a.pdf", "b.pdf"] and list((out / "a" / "view").glob("*.jpg"))
         again = [Path(d.source).name for d in parser.parse_many([folder], output=out, html=True)]
     assert sorted(again) == ["a.pdf", "b.pdf"]  # not the page images or crops written under out/
+
+
+def test_a_parser_dropped_without_close_stops_its_thread_and_its_engine(docs):
+    """A notebook cell run again drops the old Parser: its loop thread and engine (workers) must not leak."""
+    import gc
+    import threading
+
+    folder, answers = docs
+    closed = []
+
+    class Recording(ReplayEngine):
+        async def aclose(self) -> None:
+            closed.append(True)
+            await super().aclose()
+
+    def loops() -> int:
+        return sum(t.name == "dotsparse-loop" for t in threading.enumerate())
+
+    before = loops()
+    for _ in range(3):
+        parser = dotsparse.Parser(engine=Recording(answers), dpi=50, fallback=())
+        assert parser.parse(folder / "a.pdf").status is dotsparse.DocumentStatus.OK
+        del parser
+        gc.collect()
+    assert closed == [True] * 3 and loops() == before
+
+
+def test_bytes_and_binary_file_objects_parse_under_their_name(docs):
+    import io
+
+    folder, answers = docs
+    data = (folder / "a.pdf").read_bytes()
+    answers = {**answers, **{("document.pdf", page): answer for (name, page), answer in answers.items()
+                             if name == "a.pdf"}}
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        named = parser.parse(data, name="a.pdf")
+        assert named.status is dotsparse.DocumentStatus.OK and named.source == "a.pdf"
+        sniffed = parser.parse(io.BytesIO(data))  # no name: a PDF by its first bytes
+        assert sniffed.status is dotsparse.DocumentStatus.OK and sniffed.source == "document.pdf"
+        with open(folder / "b.pdf", "rb") as handle:  # an open file: its own name
+            assert parser.parse(handle).source == "b.pdf"
+        assert sniffed.markdown() == named.markdown() == parser.parse(folder / "a.pdf").markdown()
+
+
+def test_what_is_not_a_document_is_a_clear_type_error(docs, tmp_path):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        for bad in (None, 5):
+            with pytest.raises(TypeError, match="expected a path"):
+                parser.parse(bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="name="):
+            parser.parse(b"no magic here")
+        (tmp_path / "t.pdf").write_text("x")
+        with open(tmp_path / "t.pdf") as text_mode, pytest.raises(TypeError, match="binary"):
+            parser.parse(text_mode)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="expected a path"):
+            list(parser.parse_many([folder, None]))  # type: ignore[list-item]
+
+
+def test_source_error_names_the_file_once_with_its_stage(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7 not really")
+    with dotsparse.Parser(engine=ReplayEngine({}), dpi=50, raise_on_error=True) as parser:
+        with pytest.raises(dotsparse.SourceError) as caught:
+            parser.parse(bad)
+    assert caught.value.source == str(bad) and caught.value.stage == "open"
+    assert str(caught.value).count(str(bad)) <= 2  # the recorded message, not the path prefixed once more
+    assert not str(caught.value).startswith(f"{bad}: {bad}")
+
+
+def test_settings_errors_name_the_keyword_in_one_line():
+    for settings, expected in (({"dpi": "high"}, "dpi=: "), ({"fallback": ("pray",)}, "unknown step"),
+                               ({"nope": 1}, "nope=: unknown setting"), ({"mode": "box"}, "box="),
+                               ({"pages": "1-3,x"}, "'x'"), ({"prompt_file": "/no/such/prompt.txt"}, "prompt")):
+        with pytest.raises(dotsparse.UsageError) as caught:
+            dotsparse.Parser(engine=ReplayEngine({}), **settings)
+        assert expected in str(caught.value) and "\n" not in str(caught.value), settings
+    with dotsparse.Parser(engine=ReplayEngine({}), servers="http://gpu:8000/v1") as parser:  # one URL, as server=
+        assert parser.options.servers == ("http://gpu:8000/v1",)
+
+
+def test_parse_many_cut_short_by_close_says_so(docs, tmp_path):
+    folder, answers = docs
+
+    class StuckOnB(ReplayEngine):
+        async def infer(self, request):
+            if request.page.path.name == "b.pdf":
+                await asyncio.Event().wait()  # until cancelled
+            return await super().infer(request)
+
+    parser = dotsparse.Parser(engine=StuckOnB(answers), dpi=50, fallback=())
+    documents = parser.parse_many([folder])
+    assert Path(next(documents).source).name == "a.pdf"
+    parser.close()
+    with pytest.raises(dotsparse.UsageError, match="closed before parse_many finished"):
+        list(documents)
+
+
+def test_parse_many_yields_a_failed_document_for_an_input_that_is_not_there(docs, tmp_path):
+    folder, answers = docs
+    gone = tmp_path / "gone.pdf"
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        by_name = {Path(d.source).name: d for d in parser.parse_many([folder / "a.pdf", gone])}
+    assert by_name["a.pdf"].status is dotsparse.DocumentStatus.OK
+    assert by_name["gone.pdf"].status is dotsparse.DocumentStatus.FAILED and "no such file" in by_name["gone.pdf"].error
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=(), raise_on_error=True) as parser:
+        with pytest.raises(dotsparse.SourceError) as caught:
+            list(parser.parse_many([folder / "a.pdf", gone]))
+    assert caught.value.source == str(gone)
+
+
+def test_a_document_shows_itself_briefly_and_as_markdown_in_a_notebook(docs):
+    folder, answers = docs
+    with dotsparse.Parser(engine=ReplayEngine(answers), dpi=50, fallback=()) as parser:
+        doc = parser.parse(folder / "a.pdf")
+    assert repr(doc) == (f"Document(source={str(folder / 'a.pdf')!r}, status='ok', pages=3, "
+                         f"cells={sum(len(p.cells) for p in doc.pages)}, failed_pages=[])")
+    assert doc._repr_markdown_() == doc.markdown(furniture=False)

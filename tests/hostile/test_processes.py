@@ -41,13 +41,13 @@ def test_file_failing_as_a_whole_is_a_line_on_stdout(tmp_path, server, make_doc)
     good, _ = make_doc(doc_id=110, pages=1)
     (tmp_path / "bad.pdf").write_bytes(b"garbage")
     os.mkfifo(tmp_path / "fifo.pdf")
-    done = subprocess.run(dotsparse(good, tmp_path / "bad.pdf", tmp_path / "fifo.pdf", "-o", "-", "--server",
-                                    server.url, "-q"), capture_output=True, text=True, timeout=60)
+    done = subprocess.run(dotsparse(good, tmp_path / "bad.pdf", tmp_path / "fifo.pdf", tmp_path / "gone.pdf", "-o", "-",
+                                    "--server", server.url, "-q"), capture_output=True, text=True, timeout=60)
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 1
     by_source = {Path(r["source"]).name: r for r in records}
     assert by_source["doc110.pdf"]["status"] == "ok"
-    for name in ("bad.pdf", "fifo.pdf"):
+    for name in ("bad.pdf", "fifo.pdf", "gone.pdf"):  # gone.pdf: named, and absent
         assert by_source[name]["status"] == "failed" and name in by_source[name]["error"]
         assert set(by_source[name]) >= {"source", "status", "error"}
 
