@@ -8,7 +8,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from .errors import UsageError
 
@@ -173,3 +173,19 @@ class PageSelection:
 
     def __str__(self) -> str:
         return ",".join(f"{a}-{'' if b is None else b}" if b != a else str(a) for a, b in self.ranges) or "all"
+
+
+def page_ranges(pages: Sequence[int]) -> str:
+    """Sorted 1-based pages as a --pages value, e.g. (1, 2, 3, 7) -> "1-3,7"."""
+    parts: list[str] = []
+    if not pages:
+        return ""
+    start = prev = pages[0]
+    for page in (*pages[1:], None):
+        if page is not None and page == prev + 1:
+            prev = page
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if page is not None:
+            start = prev = page
+    return ",".join(parts)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional
 from rich.console import Console
 
 from ..config import RunConfig
-from ..discover import Discovery, Source
+from ..discover import Discovery, Source, page_ranges
 from ..fileio import confined, display
 from ..model import PageResult
 from ..run.pipeline import Pipeline
@@ -73,20 +73,6 @@ async def _session_for(config: RunConfig) -> Session:
 def _engine_event(message: str) -> None:
     for log in _logs:
         log(message)
-
-
-def page_ranges(pages: tuple[int, ...]) -> str:
-    """1-based pages as a --pages value, e.g. (1, 2, 3, 7) -> "1-3,7"."""
-    parts: list[str] = []
-    start = prev = pages[0]
-    for page in (*pages[1:], None):
-        if page is not None and page == prev + 1:
-            prev = page
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if page is not None:
-            start = prev = page
-    return ",".join(parts)
 
 
 class _Relay(Progress):

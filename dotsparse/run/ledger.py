@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..discover import page_ranges
 from ..errors import DotsparseError
 from ..fileio import display
 
@@ -63,9 +64,9 @@ class Ledger:
                 continue
             missing = [p for p in e.selected if p >= len(e.recorded) or not e.recorded[p]]
             if missing:
-                out.append(f"{e.source}: page(s) {_ranges(missing)} have no status")
+                out.append(f"{e.source}: page(s) {page_ranges(missing)} have no status")
             if e.twice:
-                out.append(f"{e.source}: page(s) {_ranges(sorted(set(e.twice)))} recorded more than once")
+                out.append(f"{e.source}: page(s) {page_ranges(sorted(set(e.twice)))} recorded more than once")
             if self.to_stdout and e.emitted < len(e.selected) and not (e.file_error and e.emitted):
                 out.append(f"{e.source}: {len(e.selected) - e.emitted} of {len(e.selected)} page(s) "
                            "not emitted on stdout")
@@ -87,16 +88,3 @@ def stage_error(exc: BaseException, stage: str, source: str, page: Optional[int]
     filename = exc.filename if isinstance(exc, OSError) else None
     text = f"{detail} ({filename})" if detail and filename else str(exc)
     return display(str(DotsparseError(f"{type(exc).__name__}: {text}", source=source, page=page, stage=stage)))
-
-
-def _ranges(pages: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = pages[0]
-    for p in pages[1:] + [None]:
-        if p is not None and p == prev + 1:
-            prev = p
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if p is not None:
-            start = prev = p
-    return ",".join(parts)

@@ -7,7 +7,7 @@ from pathlib import Path
 from dotsparse.discover import Source
 from dotsparse.distributed.items import Piece
 from dotsparse.distributed.plan import PlannedDoc, assembly_item, plan
-from dotsparse.distributed.worker import page_ranges
+from dotsparse.discover import page_ranges
 
 
 def _doc(doc: int, pages: int) -> PlannedDoc:
