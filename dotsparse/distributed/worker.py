@@ -85,6 +85,9 @@ class _Relay(Progress):
     def log(self, message: str) -> None:
         self._log(message)
 
+    def file_failed(self, message: str) -> None:
+        pass  # the item's FileEvent carries it; the driver logs it once
+
 
 class _ItemRun:
     def __init__(self, spec: ItemSpec, session: Session, batch: Batcher):

@@ -611,7 +611,7 @@ class Pipeline:
         entry.file_error = message
         self.report.failed_files.append(FileError(source=entry.source, error=message))
         if not self.report.interrupted:  # after Ctrl-C, one line said it all; run.json has the list
-            self.progress.log(f"[red]{escape(message)}[/red]")
+            self.progress.file_failed(message)
         if self.config.to_stdout:  # a file that fails as a whole is a line too: nothing vanishes from the stream
             self._emit(None, json.dumps({"source": entry.source, "status": "failed", "error": message,
                                          "stage": stage}, ensure_ascii=False), entry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress as RichProgress, TaskProgressColumn,
                            TextColumn, TimeElapsedColumn, TimeRemainingColumn)
 
@@ -40,6 +41,10 @@ class Progress:
     def log(self, message: str) -> None:
         if not self.quiet:
             self.console.print(message, highlight=False)
+
+    def file_failed(self, message: str) -> None:
+        """A file that failed as a whole (its error carries file and stage)."""
+        self.log(f"[red]{escape(message)}[/red]")
 
     def stop(self) -> None:
         self._bar.stop()

@@ -164,3 +164,17 @@ def test_sigterm_stops_the_driver_with_every_page_accounted_for(ray_cluster, tmp
     assert [u.split(": ", 1)[1] for u in run["unaccounted"]] == ["<doc>.json not written"]
     assert run["pages"] == 8 and run["pages_by_status"].get("ok", 0) >= 2
     assert all("interrupted by SIGTERM" in p["error"] for p in run["failed_pages"])
+
+
+def test_a_file_unreadable_on_the_worker_is_logged_once(ray_cluster, server, tmp_path):
+    import io
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    make_pdf(inputs / "doc11.pdf", simple_doc(11, 1))
+    make_pdf(inputs / "locked.pdf", simple_doc(12, 1), password="pw")
+    log = Console(file=io.StringIO(), width=400)
+    config = RunConfig(inputs=[str(inputs)], output=str(tmp_path / "out"), servers=(server.url,), dpi=50)
+    report = Driver(config, log, RayExecutor("auto"), distributed=True).run()
+    assert report.exit_code == 1 and len(report.failed_files) == 1
+    assert log.file.getvalue().count("password-protected") == 1, log.file.getvalue()
