@@ -208,6 +208,8 @@ class Driver:
             name = self._signals[0] if self._signals else str(exc) if str(exc) == "SIGTERM" else "SIGINT"
             self.report.interrupted = name
             self.report.stopped_early = self.report.stopped_early or f"interrupted by {name}"
+            self.console.print(f"{name}: stopping; pages done so far are kept. Run the same command again to resume",
+                               highlight=False, markup=False)  # as a local run says it
             for ref in pending:
                 self.executor.cancel(ref)
             self._events(self.executor.take())
@@ -285,7 +287,14 @@ class Driver:
                 if (piece.doc, page) not in self.seen:
                     result = PageResult(page=page, status=PageStatus.FAILED,
                                         error=f"{entry.source}, page {page}: {why}")
-                    self._page(piece.doc, result, reused=False, line=None)
+                    self._page(piece.doc, result, reused=False, line=self._lost_line(entry, result))
+
+    def _lost_line(self, entry: Entry, result: PageResult) -> Optional[str]:
+        """`-o -`: a page no worker finished is a line too, as a local run streams it (nothing vanishes)."""
+        if not self.config.to_stdout:
+            return None
+        return json.dumps({"source": entry.source, "engine": self.report.engine, "model": self.report.model,
+                           "mode": self.config.mode.value, **result.model_dump(mode="json")}, ensure_ascii=False)
 
     # -- events -----------------------------------------------------------------------------------
 

@@ -178,3 +178,23 @@ def test_a_file_unreadable_on_the_worker_is_logged_once(ray_cluster, server, tmp
     report = Driver(config, log, RayExecutor("auto"), distributed=True).run()
     assert report.exit_code == 1 and len(report.failed_files) == 1
     assert log.file.getvalue().count("password-protected") == 1, log.file.getvalue()
+
+
+def test_sigint_on_stdout_streams_a_line_for_every_page(ray_cluster, tmp_path):
+    spec = simple_doc(23, 8)
+    (tmp_path / "in").mkdir()
+    make_pdf(tmp_path / "in" / "doc23.pdf", spec)
+    with FakeDotsServer({23: spec}, latency=0.4) as server:
+        command = [sys.executable, "-c", "from dotsparse.cli import main; main()", "parse", str(tmp_path / "in"),
+                   "-o", "-", "--server", server.url, "--dpi", "50", "-j", "1", "--quiet",
+                   "--ray", ray_cluster.get_runtime_context().gcs_address]
+        driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert driver.stdout is not None
+        first = driver.stdout.readline()  # a page streamed: the item is running
+        driver.send_signal(signal.SIGINT)
+        rest, errors = driver.communicate(timeout=60)
+    assert driver.returncode == 130, errors.decode()
+    records = [json.loads(line) for line in (first + rest).decode().splitlines()]
+    assert sorted(r["page"] for r in records) == list(range(1, 9))  # nothing vanishes from the stream
+    assert all(r["status"] == "ok" or "interrupted by SIGINT" in r["error"] for r in records)
+    assert "not accounted for" not in errors.decode() and "Run the same command again to resume" in errors.decode()
