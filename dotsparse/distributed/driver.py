@@ -78,6 +78,8 @@ class Driver:
         self.docs: list[PlannedDoc] = []
         self.seen: set[tuple[int, int]] = set()
         self.file_failed: set[int] = set()
+        self.shard_failed: set[int] = set()
+        self.started: dict[int, WorkItem] = {}  # item id -> item, for the events that name it
         self.nodes: dict[str, int] = {}  # node -> items run there
         self.kinds: dict[str, int] = {}  # item kind -> items run
         self._stdout_open = True
@@ -184,6 +186,7 @@ class Driver:
                 while queue or pending:
                     while queue and len(pending) < cap and not self.report.stopped_early:
                         item = queue.pop(0)
+                        self.started[item.id] = item
                         pending[self.executor.submit(self._spec(prompt, item), self._cpus())] = item
                     if not pending:  # stopped early: what was never started is recorded, not lost
                         for item in queue:
@@ -251,6 +254,8 @@ class Driver:
             self._merge(RunReport.model_validate(report))
         for doc in result.written:
             self.entries[doc].written = True
+        if item.kind == "shard":  # every event of the item is in: a planned page it never counted fails here
+            self._fail_unseen(item, "no status from its worker (the file changed since the run was planned?)")
         if item.kind != "shard":
             for piece in item.pieces:
                 if piece.doc not in self.file_failed:
@@ -265,9 +270,10 @@ class Driver:
         self.report.documents_reused += other.documents_reused
         self.report.documents_written += other.documents_written
         self.report.documents_with_failed_pages += other.documents_with_failed_pages
-        known = {(f.source, f.error) for f in self.report.failed_files}
+        known = {f.source for f in self.report.failed_files}  # one line per file, whichever shards failed
         for failure in other.failed_files:
-            if (failure.source, failure.error) not in known:
+            if failure.source not in known:
+                known.add(failure.source)
                 self.report.failed_files.append(failure)
         self.report.stopped_early = self.report.stopped_early or other.stopped_early
         self.report.not_dots_ocr = self.report.not_dots_ocr or other.not_dots_ocr
@@ -304,7 +310,10 @@ class Driver:
                 if (event.doc, event.page) not in self.seen:
                     self._page(event.doc, PageResult.model_validate_json(event.result), event.reused, event.line)
             elif isinstance(event, FileEvent):
-                if event.doc not in self.file_failed:
+                item = self.started.get(event.item)
+                if item is not None and item.kind == "shard" and self.docs[event.doc].pages:
+                    self._shard_failed(item, event)
+                elif event.doc not in self.file_failed:
                     self.file_failed.add(event.doc)
                     entry = self.entries[event.doc]
                     entry.selected = None
@@ -316,6 +325,26 @@ class Driver:
                     self.progress.doc_done()
             elif isinstance(event, LogEvent):
                 self.progress.log(event.message)
+
+    def _shard_failed(self, item: WorkItem, event: FileEvent) -> None:
+        """A shard whose worker could not open its document (changed or gone since it was planned): its pages
+        fail with the reason, and the pages the other shards counted keep theirs."""
+        entry = self.entries[event.doc]
+        if event.doc not in self.shard_failed:
+            self.shard_failed.add(event.doc)
+            self.progress.log(f"[red]{escape(event.error)}[/red]")
+            if not any(f.source == entry.source for f in self.report.failed_files):
+                self.report.failed_files.append(FileError(source=entry.source, error=event.error))
+        self._fail_unseen(item, f"its worker could not open the file ({event.error})")
+
+    def _fail_unseen(self, item: WorkItem, why: str) -> None:
+        for piece in item.pieces:
+            entry = self.entries[piece.doc]
+            for page in piece.pages or ():
+                if (piece.doc, page) not in self.seen:
+                    error = f"{entry.source}, page {page}: {why}"
+                    result = PageResult(page=page, status=PageStatus.FAILED, error=error)
+                    self._page(piece.doc, result, reused=False, line=self._lost_line(entry, result))
 
     def _page(self, doc: int, result: PageResult, reused: bool, line: Optional[str]) -> None:
         self.seen.add((doc, result.page))

@@ -198,3 +198,20 @@ def test_sigint_on_stdout_streams_a_line_for_every_page(ray_cluster, tmp_path):
     assert sorted(r["page"] for r in records) == list(range(1, 9))  # nothing vanishes from the stream
     assert all(r["status"] == "ok" or "interrupted by SIGINT" in r["error"] for r in records)
     assert "not accounted for" not in errors.decode() and "Run the same command again to resume" in errors.decode()
+
+
+def test_a_shard_whose_document_changed_since_planning_fails_its_pages(ray_cluster, server, tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    make_pdf(tmp_path / "in" / "doc12.pdf", simple_doc(12, 1))
+    # The driver planned 4 pages (the file had 4 when it was counted); the workers find 1: shard 1-2 counts
+    # page 1 only, shard 3-4 cannot select a page. Every planned page ends with a status.
+    monkeypatch.setattr(Driver, "_pages_of", lambda self, source, url, selection: [1, 2, 3, 4])
+    config = RunConfig(inputs=[str(tmp_path / "in")], output=str(tmp_path / "out"), servers=(server.url,), dpi=50,
+                       shard_pages=2, quiet=True)
+    report = Driver(config, QUIET, RayExecutor("auto"), distributed=True).run()
+    assert report.unaccounted == [] and report.exit_code == 1
+    assert report.pages == 4 and report.pages_by_status == {"ok": 1, "failed": 3}
+    errors = {p["page"]: p["error"] for p in report.failed_pages}
+    assert sorted(errors) == [2, 3, 4] and "no status from its worker" in errors[2]
+    assert "could not open the file" in errors[3] and "could not open the file" in errors[4]
+    assert len(report.failed_files) == 1  # one line for the file, however many shards failed
