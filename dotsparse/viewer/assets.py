@@ -8,17 +8,27 @@ files, including `../_viewer/`: tried in both, so `file:` (every local file) is 
 
 from __future__ import annotations
 
+import html
 from importlib.resources import files
 from pathlib import Path
 
 from ..fileio import atomic_write_bytes
 
 ASSETS_DIR = "_viewer"
+# the viewer's classic scripts, in load order (all `defer`, so they run in this order after parsing); each adds
+# its part to one namespace, window.DotsparseViewer, and viewer-start.js, last, starts it
+SCRIPTS = ("katex/katex.min.js", "viewer-base.js", "viewer-pages.js", "viewer-records.js", "viewer-content.js",
+           "viewer-navigate.js", "viewer-start.js")
 _LOCAL = "'self'"
 CSP = "; ".join([
     "default-src 'none'", f"script-src {_LOCAL}", f"style-src {_LOCAL}", f"img-src {_LOCAL}",
     f"font-src {_LOCAL}", "connect-src 'none'", "object-src 'none'", "base-uri 'none'", "form-action 'none'",
 ])
+
+
+def script_tags(assets: str) -> str:
+    """The `<script>` elements that load the viewer from the folder `assets` (a relative URL)."""
+    return "\n".join(f'<script src="{html.escape(assets)}/{name}" defer></script>' for name in SCRIPTS)
 
 
 def _static_files() -> list[tuple[str, bytes]]:

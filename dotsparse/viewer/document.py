@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from ..fileio import atomic_write_text
 from ..model import DocumentInfo, PageResult
-from .assets import ASSETS_DIR, CSP, install_assets
+from .assets import ASSETS_DIR, CSP, install_assets, script_tags
 from .data import document_summary, page_record, page_summary, safe_json
 from .entry import DocEntry, write_entry
 from .images import PageImages, locate_source
@@ -96,8 +96,9 @@ class ViewerStream:
         summary = document_summary(self.name, self.info, self.pages, assets, index)
         meta = (f"{self.info.source} · {self.info.engine} / {self.info.model} / {self.info.mode.value} · "
                 f"{len(self.pages)} of {self.info.page_count} pages · {self.info.dpi:g} dpi")
-        page = fill(_template("document.html"), csp=html.escape(CSP), title=html.escape(self.name),
-                    assets=html.escape(assets), index=html.escape(index), meta=html.escape(meta),
+        # scripts first: no later value (a title, say) can then carry a {{scripts}} that gets filled
+        page = fill(_template("document.html"), scripts=script_tags(assets), csp=html.escape(CSP),
+                    title=html.escape(self.name), assets=html.escape(assets), index=html.escape(index), meta=html.escape(meta),
                     data=safe_json(summary))
         out = self.doc_dir / f"{self.name}.html"
         atomic_write_text(out, page)

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typer.testing import CliRunner
 
 from dotsparse.cli import app
+from dotsparse.viewer.assets import SCRIPTS
 
 runner = CliRunner()
 
@@ -80,7 +81,7 @@ def test_view_builds_from_outputs_and_says_when_the_source_is_gone(tmp_path, ser
     assert opened.page.locator("#p1 .box").count() > 0
     # one document folder alone is a viewer root too
     result = invoke(["view", str(moved / "doc1")])
-    assert result.exit_code == 0 and (moved / "doc1" / "_viewer" / "viewer.js").is_file()
+    assert result.exit_code == 0 and all((moved / "doc1" / "_viewer" / name).is_file() for name in SCRIPTS)
     assert 'href="./_viewer/viewer.css"' in (moved / "doc1" / "doc1.html").read_text()
 
 

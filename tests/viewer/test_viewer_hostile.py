@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dotsparse.model import Category, CellFormat, DocumentInfo, Mode, PageResult, PageStatus, Repair
 from dotsparse.viewer import build_views
+from dotsparse.viewer.assets import SCRIPTS
 from dotsparse.writers.document import write_document
 from dotsparse.writers.paths import DocPaths
 from dotsparse.writers.registry import DocumentTarget
@@ -70,7 +71,7 @@ def test_the_hostile_corpus_runs_no_script_and_loads_nothing_remote(open_page, t
     write_document(DocumentTarget(paths=DocPaths(root=folder, name="doc"), info=info, outputs={}), hostile_pages())
     build_views(out)
     html = (folder / "doc.html").read_text()
-    assert html.count("<script") == 3, "only the data block, KaTeX and the viewer: nothing from the answer"
+    assert html.count("<script") == 1 + len(SCRIPTS), "only the data block, KaTeX and the viewer: nothing from the answer"
     opened = open_page(folder / "doc.html")
     page = opened.page
     wait_until(page, "document.querySelectorAll('#pages .cell').length > 20")
