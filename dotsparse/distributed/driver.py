@@ -28,7 +28,7 @@ from ..prompts import prompt_for
 from ..raster import OpenSource
 from ..run.ledger import MAX_LISTED, Entry, Ledger
 from ..run.lock import OutputLock
-from ..run.pipeline import MIN_PAGES_FOR_RATIO
+from ..run.pipeline import failure_ratio_exceeded
 from ..run.outputs import assign_doc_paths
 from ..run.progress import Progress
 from ..run.report import FileError, RunReport, SkippedFile
@@ -221,13 +221,9 @@ class Driver:
 
     def _check_failure_ratio(self) -> None:
         """--max-failed-ratio over the whole run: no new item starts once it is exceeded."""
-        limit = self.config.max_failed_ratio
-        finished = self.report.pages - self.report.pages_reused
-        if limit is None or self.report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
-            return
-        if self.report.failed / finished > limit:
-            self.report.stopped_early = (f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
-                                         f"--max-failed-ratio {limit:g})")
+        reason = failure_ratio_exceeded(self.report, self.config.max_failed_ratio)
+        if reason:
+            self.report.stopped_early = reason
             self.progress.log(f"[red]{escape(self.report.stopped_early)}; no new items are started[/red]")
 
     def _spec(self, prompt: str, item: WorkItem) -> ItemSpec:

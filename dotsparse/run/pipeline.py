@@ -58,6 +58,16 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 MAX_SKIPPED = 10_000  # skipped files listed in run.json; `skipped_files` is the exact count
 
 
+def failure_ratio_exceeded(report: RunReport, limit: Optional[float]) -> Optional[str]:
+    """Why no new page may start under --max-failed-ratio, or None (judged once MIN_PAGES_FOR_RATIO finished)."""
+    finished = report.pages - report.pages_reused
+    if limit is None or report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
+        return None
+    if report.failed / finished <= limit:
+        return None
+    return f"failure ratio exceeded ({report.failed} of {finished} pages failed, --max-failed-ratio {limit:g})"
+
+
 def _stdout_line(line: str) -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
@@ -465,13 +475,9 @@ class Pipeline:
                 self._check_failure_ratio()
 
     def _check_failure_ratio(self) -> None:
-        limit = self.config.max_failed_ratio
-        finished = self.report.pages - self.report.pages_reused
-        if limit is None or self.report.stopped_early or finished < MIN_PAGES_FOR_RATIO:
-            return
-        if self.report.failed / finished > limit:
-            self._stop(f"failure ratio exceeded ({self.report.failed} of {finished} pages failed, "
-                       f"--max-failed-ratio {limit:g})")
+        reason = failure_ratio_exceeded(self.report, self.config.max_failed_ratio)
+        if reason:
+            self._stop(reason)
 
     async def _page_finished(self, doc: DocJob) -> None:
         doc.pending -= 1
