@@ -176,8 +176,13 @@ def read_marker(img: Image.Image) -> Key | None:
     end = next((t for t in range(start, limit) if not inked(t)), limit)
     mid = (start + end - 1) // 2
     r = (end - start) // 6  # median over the square's central third: tolerates lossy formats
+    if r < 1:
+        return None  # a speck, not a square
     samples = [px[x, y] for x in range(mid - r, mid + r + 1) for y in range(mid - r, mid + r + 1)]
     rgb_med = tuple(sorted(s[c] for s in samples)[len(samples) // 2] for c in range(3))
+    near = sum(all(abs(s[c] - rgb_med[c]) <= 2 * _MARKER_TOLERANCE for c in range(3)) for s in samples)
+    if near * 4 < len(samples) * 3:
+        return None  # not one flat colour (noise, a photo): no square of ours
     return decode_marker_color(rgb_med)  # type: ignore[arg-type]
 
 
