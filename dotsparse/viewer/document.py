@@ -10,30 +10,20 @@ from __future__ import annotations
 
 import html
 import os
-from importlib.resources import files
 from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
 
 from ..fileio import atomic_write_text
 from ..model import DocumentInfo, PageResult
-from .assets import ASSETS_DIR, CSP, install_assets, script_tags
+from .assets import ASSETS_DIR, install_assets, script_tags
 from .data import document_summary, page_record, page_summary, safe_json
 from .entry import DocEntry, write_entry
 from .images import PageImages, locate_source
+from .template import fill, head_tags, template
 
 VIEW_DIR = "view"
 SOURCE_STAMP = ".source-sha256"
-
-
-def _template(name: str) -> str:
-    return files("dotsparse.viewer").joinpath("templates", name).read_text(encoding="utf-8")
-
-
-def fill(template: str, **values: str) -> str:
-    for key, value in values.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template
 
 
 def relative_url(target: Path, start: Path) -> str:
@@ -96,8 +86,8 @@ class ViewerStream:
         summary = document_summary(self.name, self.info, self.pages, assets, index)
         meta = (f"{self.info.source} · {self.info.engine} / {self.info.model} / {self.info.mode.value} · "
                 f"{len(self.pages)} of {self.info.page_count} pages · {self.info.dpi:g} dpi")
-        # scripts first: no later value (a title, say) can then carry a {{scripts}} that gets filled
-        page = fill(_template("document.html"), scripts=script_tags(assets), csp=html.escape(CSP),
+        # head and scripts first: no later value (a title, say) can then carry a {{head}} or {{scripts}} to fill
+        page = fill(template("document.html"), head=head_tags(), scripts=script_tags(assets),
                     title=html.escape(self.name), assets=html.escape(assets), index=html.escape(index), meta=html.escape(meta),
                     data=safe_json(summary))
         out = self.doc_dir / f"{self.name}.html"

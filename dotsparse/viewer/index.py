@@ -11,17 +11,15 @@ from pathlib import Path
 from typing import Optional
 
 from ..fileio import atomic_write_text
-from .assets import ASSETS_DIR, CSP
+from .assets import ASSETS_DIR
 from .document import relative_url
 from .entry import DocEntry
+from .template import head_tags
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{csp}">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+{head}
 <title>{title}</title>
 <link rel="stylesheet" href="{assets}/viewer.css">
 </head>
@@ -108,7 +106,7 @@ def write_index(root: Path, entries: list[DocEntry], run: Optional[dict] = None)
         body = _facts(run) + body
     meta = (f"{run.get('engine', '')} / {run.get('model', '')} / {run.get('mode', '')}" if run
             else f"{len(entries)} document(s)")
-    page = _PAGE.format(csp=_e(CSP), title=_e(root.resolve().name or "dotsparse"), meta=_e(meta),
+    page = _PAGE.format(head=head_tags(), title=_e(root.resolve().name or "dotsparse"), meta=_e(meta),
                         assets=_e(ASSETS_DIR), body=body)
     out = root / "index.html"
     atomic_write_text(out, page)
