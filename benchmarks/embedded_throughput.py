@@ -11,10 +11,13 @@ workers once) and the 1-minute load average when it started. Medians are reporte
 ratio is taken per round (embedded against the baseline's run next to it), its median and range
 given: on a shared machine that spread is the honest error bar. CPU s/page hardly depends on load.
 pymupdf4llm runs in layout mode (the same layout model), once per file in one process and through
-its batch converter with one worker per core; the faster (by median) is the baseline. Text is scored
+its batch converter with one worker per core; the faster (by median) is the baseline. A fourth run,
+layout-model-only, sends every page through PyMuPDF's layout model and nothing else, in the engine's
+worker pool: both tools run that model on every page, so it is the ceiling of their pages/s. Text is scored
 against FOLDER/docling_output/<name>.md where it exists (docling's own output, not ground truth).
-Scans: `--scans` real pages rendered to 200-dpi images, parsed with OCR by the engine's worker pool;
-accuracy against the page's own text layer. Asserts nothing.
+Scans: `--scans` real pages rendered to 200-dpi images, parsed with OCR by the engine's worker pool:
+s/page with start-up included and once running (first answer to last), accuracy against the page's
+own text layer. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from docling_scoring import char_accuracy, order_score, token_f1  # noqa: E402
 
-TOOLS = ("pymupdf4llm", "pymupdf4llm-batch", "embedded")
+TOOLS = ("pymupdf4llm", "pymupdf4llm-batch", "embedded", "layout-model-only")
 
 
 # --- child side: one tool over the files, Markdown per file into an output folder -----------------
 
 def _child(tool: str, out: Path, files: list[str], ocr: str) -> None:
-    pages = 0
+    pages, done = 0, []
     if tool.startswith("pymupdf4llm"):
         import pymupdf4llm
 
@@ -61,19 +64,24 @@ def _child(tool: str, out: Path, files: list[str], ocr: str) -> None:
         import pymupdf
 
         pages = sum(pymupdf.open(f).page_count for f in files)
+    elif tool == "layout-model-only":
+        import layout_ceiling
+
+        outputs, pages = [], layout_ceiling.run(files)
     else:
-        outputs, pages = _embedded(files, ocr)
+        outputs, pages, done = _embedded(files, ocr)
     for f, text in outputs:
         (out / (Path(f).stem + ".md")).write_text(text or "", encoding="utf-8")
-    print(json.dumps({"pages": pages}))
+    print(json.dumps({"pages": pages, "done": done}))
 
 
-def _embedded(files: list[str], ocr: str) -> tuple[list[tuple[str, str]], int]:
+def _embedded(files: list[str], ocr: str) -> tuple[list[tuple[str, str]], int, list[float]]:
     import asyncio
 
     from dotsparse.engines.embedded import EmbeddedEngine
-    from tests.engines.embedded_run import markdown, request, run
+    from tests.engines.embedded_run import markdown, request
 
+    start = time.perf_counter()
     engine = EmbeddedEngine(ocr=ocr)
     reqs = []
     for f in files:
@@ -82,12 +90,25 @@ def _embedded(files: list[str], ocr: str) -> tuple[list[tuple[str, str]], int]:
         with pymupdf.open(f) as doc:
             n = doc.page_count
         reqs += [(f, request(Path(f), i)) for i in range(n)]
-    answers = run(engine, [r for _, r in reqs])
-    asyncio.run(engine.aclose())
+    done: list[float] = []  # seconds from the process's start to each page's answer
+
+    async def one(r):
+        try:
+            return await engine.infer(r)
+        finally:
+            done.append(time.perf_counter() - start)
+
+    async def parse_all() -> list:
+        try:
+            return await asyncio.gather(*(one(r) for _, r in reqs), return_exceptions=True)
+        finally:
+            await engine.aclose()
+
+    answers = asyncio.run(parse_all())
     by_file: dict[str, list[str]] = {f: [] for f in files}
     for (f, _), a in zip(reqs, answers):
         by_file[f].append("" if isinstance(a, Exception) else markdown(a))
-    return [(f, "\n\n".join(by_file[f])) for f in files], len(reqs)
+    return [(f, "\n\n".join(by_file[f])) for f in files], len(reqs), sorted(done)
 
 
 # --- parent side ----------------------------------------------------------------------------------
@@ -131,8 +152,9 @@ def measure(tool: str, files: list[str], out: Path, ocr: str = "never") -> dict:
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    pages = json.loads(stdout.strip().splitlines()[-1])["pages"] if proc.returncode == 0 else 0
-    return {"wall": wall, "cpu": cpu, "rss": peak[0], "pss": peak[1], "pages": pages}
+    result = json.loads(stdout.strip().splitlines()[-1]) if proc.returncode == 0 else {}
+    return {"wall": wall, "cpu": cpu, "rss": peak[0], "pss": peak[1], "pages": result.get("pages", 0),
+            "done": result.get("done", [])}
 
 
 def quality(folder: Path, out: Path, files: list[str]) -> tuple[float, float, int]:
@@ -202,13 +224,13 @@ def born_digital_rounds(folder: Path, files: list[str], tmp: Path, repeat: int) 
         for tool in (TOOLS if r % 2 == 0 else TOOLS[::-1]):
             runs[tool].append(_timed(tool, files, tmp / tool))
     rows = {t: _fmt(t, runs[t]) for t in TOOLS}
-    scores = {t: quality(folder, tmp / t, files) for t in TOOLS}
+    scores = {t: quality(folder, tmp / t, files) for t in TOOLS if t != "layout-model-only"}
     print(f"{len(files)} born-digital PDFs, {rows['embedded']['pages']} pages, from {folder}; {repeat} rounds, "
           f"tools interleaved (ABC CBA ...), medians; {os.cpu_count()} cores")
     print(f"{'':18} {'pages/s':>7} {'CPU s/page':>10} {'RSS MB':>6} {'PSS MB':>6} {'F1':>6} {'order':>6}  "
           f"walls s / load avg at start")
     for t in TOOLS:
-        row, (f1, order, n) = rows[t], scores[t]
+        row, (f1, order, n) = rows[t], scores.get(t, (float("nan"), float("nan"), 0))
         print(f"{t:18} {row['pages_s']:7.2f} {row['cpu_page']:10.3f} {row['rss_mb']:6.0f} {row['pss_mb']:6.0f} "
               f"{f1:6.3f} {order:6.3f}  {row['walls']} / {row['loads']}")
     base = max((rows["pymupdf4llm"], rows["pymupdf4llm-batch"]), key=lambda r: r["pages_s"])
@@ -219,6 +241,11 @@ def born_digital_rounds(folder: Path, files: list[str], tmp: Path, repeat: int) 
           f"{e['cpu_page'] / base['cpu_page']:.2f}x (target <= 1); peak RSS {e['rss_mb'] / base['rss_mb']:.2f}x "
           f"(target <= 1.5), PSS {e['pss_mb'] / base['pss_mb']:.2f}x; scored on {scores['embedded'][2]} files "
           f"with a docling reference")
+    ceiling = sorted(b["wall"] / a["wall"] for a, b in zip(runs["layout-model-only"], runs[base["name"]]))
+    print(f"ceiling: PyMuPDF's layout model alone, on every page, in the same worker pool: pages/s "
+          f"{statistics.median(ceiling):.2f}x {base['name']}'s per round, median (range {ceiling[0]:.2f}-"
+          f"{ceiling[-1]:.2f}); {rows['layout-model-only']['cpu_page'] / e['cpu_page']:.0%} of the embedded "
+          f"engine's CPU per page is that model's")
 
 
 def scan_run(files: list[str], tmp: Path, n: int) -> None:
@@ -226,9 +253,12 @@ def scan_run(files: list[str], tmp: Path, n: int) -> None:
     run = _timed("embedded", scans, tmp / "scans", ocr="auto")
     acc = [char_accuracy(truth[Path(s).stem], (tmp / "scans" / (Path(s).stem + ".md")).read_text())
            for s in scans]
-    pages, cores = max(1, run["pages"]), os.cpu_count() or 1
+    pages, cores, done = max(1, run["pages"]), os.cpu_count() or 1, run["done"]
+    # Once running: from the first answer to the last, pages - 1 answers (start-up and models loading excluded).
+    steady = (done[-1] - done[0]) / (len(done) - 1) if len(done) > 1 else float("nan")
     print(f"scans: {len(scans)} real pages rendered at 200 dpi, OCR on {cores} cores: "
           f"{run['wall'] / pages:.2f} s/page wall (start-up included, load avg {run['load']:.1f}), "
+          f"{steady:.2f} s/page once running (first answer at {done[0] if done else float('nan'):.1f} s), "
           f"{run['cpu'] / pages:.2f} CPU s/page = {run['cpu'] / pages / cores:.2f} s/page with the cores to "
           f"itself; character accuracy {statistics.mean(acc or [0]):.3f} (vs the text layer)")
 
