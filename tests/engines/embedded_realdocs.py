@@ -61,6 +61,18 @@ def script_scan(path: Path, text: str, rtl: bool, dpi: int = 200) -> None:
     doc.save(path)
 
 
+def mixed_script_scan(path: Path, latin: str, other: str, rtl: bool, dpi: int = 200) -> None:
+    """A scan of a page in Latin script with paragraphs in a script the bundled models do not read
+    (an English letter quoting Arabic, a report with a Korean abstract)."""
+    src = pymupdf.open()
+    page = src.new_page(width=420, height=560)
+    foreign = f"<p{' dir=rtl' if rtl else ''}>{other}</p>"
+    page.insert_htmlbox(pymupdf.Rect(30, 30, 390, 530), f"<p>{latin}</p>{foreign}<p>{latin}</p>{foreign}",
+                        css="* {font-size: 13px; line-height: 1.5;}")
+    doc, _ = scan_of(page, dpi)
+    doc.save(path)
+
+
 def arabic_ligature_pdf(path: Path, words: list[list[tuple[int, str]]]) -> None:
     """Arabic as many producers write it: shaped glyphs (lam-alef one ligature glyph whose ToUnicode is
     the two letters) drawn in visual order, left to right, in one run. `words`: per word, in logical

@@ -104,14 +104,59 @@ def test_text_drawn_as_outlines_is_read(tmp_path, engine):
 def test_detected_lines_that_read_as_nothing_count_against_the_page(monkeypatch):
     """A page of a script the model does not read, whose Latin words and digits read well (a Korean
     report's dates, numbers and web address): its widest lines read clearly, so it looks upright,
-    but most of its detected lines come back empty, and RapidOCR drops those."""
+    but most of its detected lines come back empty, which RapidOCR's own call would drop."""
     read = [ocr.OcrLine((10, 10 + 40 * i, 400, 40 + 40 * i), text, score)
             for i, (text, score) in enumerate([("www.nars.go.kr", 0.99), ("2020.3.30.", 0.97),
                                                 ("(COVID-19)", 0.93), ("9,661", 0.62)])]
-    detected = [(10, 10 + 40 * i, 400, 40 + 40 * i) for i in range(10)]
-    monkeypatch.setattr(ocr, "read_all", lambda image: list(read))
-    monkeypatch.setattr(ocr, "detect_lines", lambda image: detected)
+    nothing = [ocr.OcrLine((10, 10 + 40 * i, 400, 40 + 40 * i), "", 0.0) for i in range(4, 10)]
+    monkeypatch.setattr(ocr, "read_all", lambda image: read + nothing)
     turns, every = ocr.read_upright(np.zeros((500, 420, 3), np.uint8), 3)
     assert turns == 0 and len(every) == 10 and [ln.text for ln in every[4:]] == [""] * 6
     kinds = [k for k, _ in judge_ocr(every, [ln for ln in every if ln.score >= 0.5])]
     assert kinds == ["ocr_unsupported_script"]
+
+
+def test_read_all_keeps_the_lines_read_as_nothing(tmp_path):
+    """RapidOCR's call drops detected lines whose text comes out empty; ours keeps them, text-less."""
+    scan = tmp_path / "korean.pdf"
+    real.script_scan(scan, "대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면", False)
+    pix = pymupdf.open(scan)[0].get_pixmap(dpi=200)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3].copy()
+    lines = ocr.read_all(image)
+    nothing = [ln for ln in lines if not ln.text]
+    assert nothing and all(ln.score == 0.0 and ln.bbox[2] > ln.bbox[0] for ln in nothing)
+    assert len(lines) == len(ocr.detect_lines(image))  # every detected line, read or not
+
+
+def _line(i: int, text: str, score: float, width: float = 400) -> ocr.OcrLine:
+    return ocr.OcrLine((10, 10 + 30 * i, 10 + width, 30 + 30 * i), text, score)
+
+
+def test_part_of_a_page_left_unread_is_marked_the_rest_of_it_reads_well():
+    english = [_line(i, "The committee reviewed the annual budget", 0.99) for i in range(16)]
+    arabic = [_line(16 + i, "", 0.0) for i in range(4)]
+    every = english + arabic
+    notes = judge_ocr(every, english)
+    assert [k for k, _ in notes] == ["ocr_unread_lines"] and "4 of 20" in notes[0][1]
+    # one unread line (a stamp, a signature) or a few specks (a rule's end) are not part of a page left unread
+    assert judge_ocr(english + arabic[:1], english) == []
+    specks = [_line(16 + i, "", 0.0, width=12) for i in range(3)]
+    assert judge_ocr(english + specks, english) == []
+
+
+@pytest.mark.parametrize("other, rtl", [
+    ("عندما يجتمع التفكير التحليلي مع مهارات البرمجة، يصبح من الممكن معالجة كميات هائلة من البيانات واستخراج "
+     "الأنماط والتوجهات منها. يمكن للمبرمجين استخدام الأدوات لتنفيذ عمليات تحليلية متقدمة.", True),
+    ("대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면 보험기간 중에 발생한 "
+     "급격하고도 우연한 외래의 사고로 신체에 입은 상해라고 규정하고 있다.", False),
+])
+def test_a_latin_scan_with_paragraphs_in_an_unread_script_is_marked(tmp_path, engine, other, rtl):
+    scan = tmp_path / "mixed.pdf"
+    latin = ("The committee reviewed the annual budget and approved the proposal for the new library. "
+             "Members discussed the timeline, the contractors and the expected costs of the renovation work.")
+    real.mixed_script_scan(scan, latin, other, rtl)
+    answer = run(engine, [request(scan)])[0]
+    assert "renovation work" in markdown(answer)  # the English is read
+    assert [k for k, _ in answer.notes] == ["ocr_unread_lines"]
+
+

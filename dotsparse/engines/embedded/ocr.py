@@ -47,21 +47,32 @@ class OcrLine:
 
 _MIN_SCORE = 0.5  # RapidOCR's own threshold: lines below it are misreadings
 _PROBES = 6  # lines read both ways up to tell an upright page from an upside-down one
-_LEGIBLE = 0.95  # mean score per character of all lines below which detected lines left unread are counted
 _SURE = 0.9  # mean score per character of the probes read as they are: the page is upright, no need to flip
 _DET_SIDE = 1280
+_NOTHING = "\x00"  # stands in for a line read as nothing, so that RapidOCR keeps its box
 
 
 def read_all(image: np.ndarray, use_cls: bool = False) -> list[OcrLine]:
-    """Every line the detector found with its recognition score, low scores included."""
-    out = _rapidocr()(image, use_det=True, use_cls=use_cls, use_rec=True, text_score=0.0)
-    if out.boxes is None or out.txts is None:
+    """Every line the detector found with its recognition score, low scores included, and lines read
+    as nothing (a script the model does not read) with no text and score 0.
+
+    RapidOCR's own call drops the lines read as nothing, so a page in an unknown script would look
+    merely short; these are its steps, with those lines marked before its filter instead."""
+    engine = _rapidocr()
+    engine.update_params(use_det=True, use_cls=use_cls, use_rec=True, text_score=0.0)
+    original = engine.load_img(image)
+    img, record = engine.preprocess_img(original)
+    det, cls, rec, crops = engine.run_ocr_steps(img, record)
+    if rec.txts is not None:
+        rec.txts = tuple(t if t.strip() else _NOTHING for t in rec.txts)
+    out = engine.build_final_output(original, det, cls, rec, crops, record)
+    if getattr(out, "boxes", None) is None or getattr(out, "txts", None) is None:
         return []
     lines = []
     for poly, text, score in zip(out.boxes, out.txts, out.scores):
         xs, ys = [p[0] for p in poly], [p[1] for p in poly]
-        if text.strip():
-            lines.append(OcrLine((float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))), text.strip(), float(score)))
+        box = (float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys)))
+        lines.append(OcrLine(box, "", 0.0) if text == _NOTHING else OcrLine(box, text.strip(), float(score)))
     return lines
 
 
@@ -119,29 +130,20 @@ def _sideways(boxes: Sequence[tuple[float, float, float, float]]) -> bool:
 def read_upright(full: np.ndarray, orient_step: int) -> tuple[int, list[OcrLine]]:
     """Every line of the page read upright, and the clockwise quarter turns that made it upright.
 
-    Low scores are kept; when the page does not read clearly, detected lines that read as nothing
-    are added with no text (RapidOCR drops them): a script the model does not read shows as such,
-    even where the Latin and digits among it read well.
-    `orient_step` subsamples `full` for the sideways probe."""
+    Low scores and lines read as nothing are kept (see `read_all`): text the model could not read
+    shows as such, even where the Latin and digits around it read well. Orientation is judged on
+    the lines that read as something. `orient_step` subsamples `full` for the sideways probe."""
     lines = read_all(full)
+    read = [ln for ln in lines if ln.text]
     turns = 0
-    if lines and _sideways([ln.bbox for ln in lines]):
+    if read and _sideways([ln.bbox for ln in read]):
         turns = best_rotation(np.ascontiguousarray(full[::orient_step, ::orient_step]), full)
-    elif not _sure(lines) and not _reads_upright(full, lines):
+    elif not _sure(read) and not _reads_upright(full, read):
         turns = 2
     if turns:
         full = np.ascontiguousarray(np.rot90(full, -turns))
         lines = read_all(full)
-    if not _legible(lines):
-        lines = lines + _unread(full, lines)
     return turns, lines
-
-
-def _legible(lines: list[OcrLine]) -> bool:
-    """All the page's lines read with high confidence per character. Clean scans read at 0.99; a
-    page of a script the model does not read can still reach 0.9 on its Latin words and digits."""
-    chars = sum(len(ln.text) for ln in lines)
-    return chars > 0 and sum(ln.score * len(ln.text) for ln in lines) >= _LEGIBLE * chars
 
 
 def _probes(lines: list[OcrLine]) -> list[OcrLine]:
@@ -162,16 +164,6 @@ def _reads_upright(full: np.ndarray, lines: list[OcrLine]) -> bool:
     crops = [full[int(ln.bbox[1]):int(ln.bbox[3]) + 1, int(ln.bbox[0]):int(ln.bbox[2]) + 1] for ln in probes]
     flipped, _ = _rec_score([np.ascontiguousarray(np.rot90(c, 2)) for c in crops if c.size])
     return upright >= flipped
-
-
-def _unread(full: np.ndarray, lines: list[OcrLine]) -> list[OcrLine]:
-    """Detected lines no read line covers, as lines with no text and score 0."""
-    def covered(b: tuple[int, int, int, int]) -> bool:
-        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-        return any(ln.bbox[0] <= cx <= ln.bbox[2] and ln.bbox[1] <= cy <= ln.bbox[3] for ln in lines)
-
-    return [OcrLine((float(b[0]), float(b[1]), float(b[2]), float(b[3])), "", 0.0)
-            for b in detect_lines(full) if not covered(b)]
 
 
 def lines_to_words(lines: list[OcrLine], scale: float) -> list[Word]:

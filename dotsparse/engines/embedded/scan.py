@@ -24,6 +24,8 @@ _ORIENT_DPI = 60
 _LAYOUT_DPI = 100  # of the image under the OCR words on the page the layout model reads
 _LOW_CONFIDENCE = 0.75  # mean recognition score of a page's lines below which its text is suspect
 _UNREAD_SHARE = 0.4  # share of detected lines read below RapidOCR's threshold: a script it does not read
+_LOST_LINES = 2  # lines of text read as nothing that make part of a page unread (one may be a stamp or a smudge)
+_LOST_SHARE = 0.05  # ... and their share of the page's detected lines
 OCR_MODEL = "RapidOCR PP-OCRv6 (Chinese and English)"
 
 
@@ -89,18 +91,31 @@ def scan_page(page: pymupdf.Page) -> ScannedPage:
 
 def judge_ocr(every: list[OcrLine], kept: list[OcrLine]) -> list[tuple[str, str]]:
     """Why a page's OCR text is not to be trusted, if it is not: lines the model could not read
-    (a script it was not trained on: Korean, Arabic, Hebrew, Devanagari...) or low confidence."""
+    (a script it was not trained on: Korean, Arabic, Hebrew, Devanagari...), on the whole page or
+    in part of it (an Arabic paragraph in an English letter), or low confidence."""
     if not every:
         return []
     unread = len(every) - len(kept)
     if unread >= 3 and unread > _UNREAD_SHARE * len(every):
         return [("ocr_unsupported_script", f"{unread} of {len(every)} detected text lines could not be read: "
                  f"likely a script {OCR_MODEL} does not read; the page's text is missing or wrong")]
-    mean = sum(ln.score for ln in kept) / len(kept)
-    if mean < _LOW_CONFIDENCE:
-        return [("ocr_low_confidence", f"mean OCR confidence {mean:.2f} over {len(kept)} lines ({OCR_MODEL}): "
-                 "the text may be wrong, or in a script the model does not read")]
-    return []
+    notes = []
+    lost = sum(1 for ln in every if ln.score < _MIN_SCORE and _line_shaped(ln))
+    if lost >= _LOST_LINES and lost >= _LOST_SHARE * len(every):
+        notes.append(("ocr_unread_lines", f"{lost} of {len(every)} detected text lines could not be read: likely "
+                      f"text in a script {OCR_MODEL} does not read; that text is missing from the page"))
+    if kept:
+        mean = sum(ln.score for ln in kept) / len(kept)
+        if mean < _LOW_CONFIDENCE:
+            notes.append(("ocr_low_confidence", f"mean OCR confidence {mean:.2f} over {len(kept)} lines ({OCR_MODEL}): "
+                          "the text may be wrong, or in a script the model does not read"))
+    return notes
+
+
+def _line_shaped(line: OcrLine) -> bool:
+    """A detection as wide as a few characters at least: a line of text, not a speck or a rule's end."""
+    x0, y0, x1, y1 = line.bbox
+    return x1 - x0 >= 2 * (y1 - y0)
 
 
 def _write_words(page: pymupdf.Page, words: list[Word]) -> None:
