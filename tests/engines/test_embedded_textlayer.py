@@ -226,6 +226,26 @@ def test_checkbox_items_are_task_list_items():
     assert item("• Plain") == "- Plain"
 
 
+def test_text_layer_stars_and_underscores_render_as_themselves():
+    """A PDF's literal `*stars*` or `_word_` must not become emphasis in any Markdown renderer."""
+    from markdown_it import MarkdownIt
+
+    def cell(category: Category, text: str) -> str:
+        return region_text(Region(bbox=(0, 0, 300, 10), category=category,
+                                  words=[Word((20 * i, 0, 20 * i + 18, 10), t, (0, 0)) for i, t in enumerate(text.split())]))
+
+    md = MarkdownIt("commonmark")
+    body = cell(Category.TEXT, "Use *stars* and _under_ but keep snake_case and QIBM_DB_SECADM, 5 * 3 = 15")
+    assert "snake_case" in body and "QIBM_DB_SECADM" in body  # intraword underscores are never emphasis
+    shown = md.render(body)
+    assert "<em>" not in shown and "*stars*" in shown and "_under_" in shown and "5 * 3" in shown
+    for category, text in ((Category.SECTION_HEADER, "The __init__ method"), (Category.LIST_ITEM, "• a *b* c"),
+                           (Category.LIST_ITEM, "* starred item *x*"), (Category.TITLE, "_Italic_ title")):
+        shown = md.render(cell(category, text))
+        assert "<em>" not in shown and "<strong>" not in shown, (text, shown)
+    assert cell(Category.LIST_ITEM, "* starred item *x*").startswith("- starred item")  # `*` as a bullet is a bullet
+
+
 def test_caption_line_labelled_as_heading_is_a_caption():
     regions = [Region(bbox=(200, 100, 380, 110), category=Category.SECTION_HEADER,
                       words=[Word((200, 100, 380, 110), t, (0, 0)) for t in "Listing 1: Simple Program".split()]),

@@ -15,6 +15,9 @@ _BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓�
 _CHECKBOX = re.compile(r"^\s*([☐❑❒☑☒✅])\s*")  # a form's box: a Markdown task-list item
 _NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
 _MD_SPECIAL = re.compile(r"^(#{1,6}\s|[-+*]\s|\d+[.)]\s|>)")
+# Emphasis a renderer would find in a text layer's literal characters: every `*`, and `_` except between
+# letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case stays as it is).
+_EMPHASIS = re.compile(r"\*|(?<![^\W_])_|_(?![^\W_])")
 
 
 def region_text(region: Region) -> str:
@@ -28,14 +31,20 @@ def region_text(region: Region) -> str:
     if region.category == Category.FORMULA:
         return " ".join(lines)
     text = join_lines(lines)
+    if region.category == Category.LIST_ITEM:
+        return _list_item(text)
+    text = _literal(text)
     if region.category == Category.TITLE:
         return "# " + text
     if region.category == Category.SECTION_HEADER:
         return "## " + text
-    if region.category == Category.LIST_ITEM:
-        return _list_item(text)
     # Body text that merely starts like Markdown syntax must stay text.
     return "\\" + text if _MD_SPECIAL.match(text) else text
+
+
+def _literal(text: str) -> str:
+    """The text layer's characters as Markdown that shows them: `*stars*` stays stars, not emphasis."""
+    return _EMPHASIS.sub(lambda m: "\\" + m.group(0), text)
 
 
 def _code_block(region: Region) -> str:
@@ -65,11 +74,11 @@ def _code_block(region: Region) -> str:
 
 def _list_item(text: str) -> str:
     if _NUMBERED.match(text):
-        return text
+        return _literal(text)
     box = _CHECKBOX.match(text)
     if box:
-        return ("- [x] " if box.group(1) in "☑☒✅" else "- [ ] ") + text[box.end():]
-    return "- " + _BULLET.sub("", text, count=1)
+        return ("- [x] " if box.group(1) in "☑☒✅" else "- [ ] ") + _literal(text[box.end():])
+    return "- " + _literal(_BULLET.sub("", text, count=1))
 
 
 def block_format(category: Category, with_text: bool) -> CellFormat:
