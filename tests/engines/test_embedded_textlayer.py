@@ -244,6 +244,7 @@ def test_text_layer_stars_and_underscores_render_as_themselves():
         shown = md.render(cell(category, text))
         assert "<em>" not in shown and "<strong>" not in shown, (text, shown)
     assert cell(Category.LIST_ITEM, "* starred item *x*").startswith("- starred item")  # `*` as a bullet is a bullet
+    assert md.render(cell(Category.TEXT, r"C:\*.txt and \\server\share")).strip() == r"<p>C:\*.txt and \\server\share</p>"
 
 
 def test_caption_line_labelled_as_heading_is_a_caption():

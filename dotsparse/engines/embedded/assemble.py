@@ -15,9 +15,9 @@ _BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓�
 _CHECKBOX = re.compile(r"^\s*([☐❑❒☑☒✅])\s*")  # a form's box: a Markdown task-list item
 _NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
 _MD_SPECIAL = re.compile(r"^(#{1,6}\s|[-+*]\s|\d+[.)]\s|>)")
-# Emphasis a renderer would find in a text layer's literal characters: every `*`, and `_` except between
-# letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case stays as it is).
-_EMPHASIS = re.compile(r"\*|(?<![^\W_])_|_(?![^\W_])")
+# Markup a renderer would find in a text layer's literal characters: every `*` and `\`, and `_` except
+# between letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case stays as is).
+_EMPHASIS = re.compile(r"[*\\]|(?<![^\W_])_|_(?![^\W_])")
 
 
 def region_text(region: Region) -> str:
