@@ -2,19 +2,28 @@
 
 Cells map to docling items in reading order with their provenance (page, box in PDF points, top-left
 origin); page headers and footers go to docling's furniture layer; HTML tables become TableData with
-their spans; failed pages appear as pages with no items. Docling's exporters and chunkers then apply.
+their spans; failed pages appear as pages with no items. A caption linked to its Picture or Table
+(`caption_of`) becomes that item's caption, as docling's converters add it: a caption child referenced
+from `captions`, so docling's exporters print it once, with the item. Docling links captions within a
+page only (its page-wise exports pick items by their own page): a link to another page's item is left a
+plain caption where it was read. A Picture whose crop the Document holds (`Document.images`) carries it
+as a `data:` image, as docling's `generate_picture_images` gives it. Docling's exporters and chunkers
+then apply.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+import struct
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..errors import UsageError
-from ..model import FURNITURE, Category, Cell, CellFormat
+from ..model import FURNITURE, Category, Cell, CellFormat, PageResult
 
 if TYPE_CHECKING:
-    from docling_core.types.doc import DoclingDocument, TableData
+    from docling_core.types.doc import DoclingDocument, ImageRef, TableData
 
     from .document import Document
 
@@ -34,15 +43,43 @@ def to_docling(doc: "Document") -> "DoclingDocument":
     for page in doc.pages:
         g = page.geometry
         out.add_page(page_no=page.page, size=Size(width=g.width_pt if g else 0.0, height=g.height_pt if g else 0.0))
-        if page.status.usable:
-            for cell in page.cells:
-                if cell.category is Category.LIST_ITEM:
-                    lists.add(out, page.page, cell)
-                    continue
-                if cell.category not in FURNITURE:  # a header between two pages' items does not end a list
-                    lists.end()
-                _add_cell(out, page.page, cell)
+        if not page.status.usable:
+            continue
+        captions = _captions_by_target(page)
+        linked = {c.order for found in captions.values() for c in found}
+        for cell in page.cells:
+            if cell.category is Category.CAPTION and cell.order in linked:  # added with its Picture or Table
+                continue
+            if cell.category is Category.LIST_ITEM:
+                lists.add(out, page.page, cell)
+                continue
+            if cell.category not in FURNITURE:  # a header between two pages' items does not end a list
+                lists.end()
+            item = _add_cell(out, page.page, cell, _image_ref(doc.images, cell, doc.document.dpi))
+            for caption in captions.get(cell.order, []):
+                _add_caption(out, page.page, caption, item)
     return out
+
+
+def _captions_by_target(page: PageResult) -> dict[int, list[Cell]]:
+    """Picture/Table order -> the captions linked to it on this page, in reading order."""
+    targets = {c.order: c.category for c in page.cells if c.category in (Category.PICTURE, Category.TABLE)}
+    found: dict[int, list[Cell]] = {}
+    for cell in page.cells:
+        link = cell.caption_of
+        if (cell.category is Category.CAPTION and link is not None and link.page == page.page
+                and targets.get(link.order) is link.category):
+            found.setdefault(link.order, []).append(cell)
+    return found
+
+
+def _add_caption(out: "DoclingDocument", page_no: int, cell: Cell, item: Any) -> None:
+    """As docling's converters do: the caption is a child of its item, and the item refers to it."""
+    from docling_core.types.doc import DocItemLabel
+
+    caption = out.add_text(label=DocItemLabel.CAPTION, text=cell.text.strip(), prov=_provenance(page_no, cell),
+                           parent=item)
+    item.captions.append(caption.get_ref())
 
 
 class _Lists:
@@ -76,7 +113,20 @@ def _heading_level(cell: Cell, text: str) -> int:
     return max(1, ours - 1)
 
 
-def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
+def _image_ref(images: Mapping[str, bytes], cell: Cell, dpi: float) -> Optional["ImageRef"]:
+    """A Picture's PNG crop as docling holds picture images: a `data:` URI with its size in pixels."""
+    png = images.get(cell.asset) if cell.category is Category.PICTURE and cell.asset else None
+    if png is None or not png.startswith(b"\x89PNG\r\n\x1a\n") or len(png) < 24:
+        return None  # no crop, or an SVG redrawing: docling's picture images are raster
+    from docling_core.types.doc import ImageRef, Size
+
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk comes first
+    return ImageRef(mimetype="image/png", dpi=round(dpi), size=Size(width=width, height=height),
+                    uri=f"data:image/png;base64,{base64.b64encode(png).decode('ascii')}")
+
+
+def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell, image: Optional["ImageRef"] = None) -> Any:
+    """The docling item for `cell`, added to `out`."""
     from docling_core.types.doc import ContentLayer, DocItemLabel
 
     prov = _provenance(page_no, cell)
@@ -84,20 +134,19 @@ def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell) -> None:
     layer = ContentLayer.FURNITURE if cell.category in FURNITURE else None
     category = cell.category
     if category is Category.TITLE:
-        out.add_title(text=text.lstrip("#").strip(), prov=prov)
-    elif category is Category.SECTION_HEADER:
-        out.add_heading(text=text.lstrip("#").strip(), level=_heading_level(cell, text), prov=prov)
-    elif category is Category.TABLE:
-        out.add_table(data=_table_data(text if cell.format is CellFormat.HTML else ""), prov=prov)
-    elif category is Category.PICTURE:
-        out.add_picture(prov=prov)
-    elif category is Category.FORMULA:  # docling's exporters add the $$ themselves
-        out.add_formula(text=_bare_math(text), prov=prov)
-    else:
-        label = {Category.CAPTION: DocItemLabel.CAPTION, Category.FOOTNOTE: DocItemLabel.FOOTNOTE,
-                 Category.PAGE_HEADER: DocItemLabel.PAGE_HEADER, Category.PAGE_FOOTER: DocItemLabel.PAGE_FOOTER
-                 }.get(category, DocItemLabel.TEXT)
-        out.add_text(label=label, text=text, prov=prov, content_layer=layer)
+        return out.add_title(text=text.lstrip("#").strip(), prov=prov)
+    if category is Category.SECTION_HEADER:
+        return out.add_heading(text=text.lstrip("#").strip(), level=_heading_level(cell, text), prov=prov)
+    if category is Category.TABLE:
+        return out.add_table(data=_table_data(text if cell.format is CellFormat.HTML else ""), prov=prov)
+    if category is Category.PICTURE:
+        return out.add_picture(prov=prov, image=image)
+    if category is Category.FORMULA:  # docling's exporters add the $$ themselves
+        return out.add_formula(text=_bare_math(text), prov=prov)
+    label = {Category.CAPTION: DocItemLabel.CAPTION, Category.FOOTNOTE: DocItemLabel.FOOTNOTE,
+             Category.PAGE_HEADER: DocItemLabel.PAGE_HEADER, Category.PAGE_FOOTER: DocItemLabel.PAGE_FOOTER
+             }.get(category, DocItemLabel.TEXT)
+    return out.add_text(label=label, text=text, prov=prov, content_layer=layer)
 
 
 def _bare_math(text: str) -> str:

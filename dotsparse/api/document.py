@@ -1,15 +1,19 @@
-"""`Document`: the model of `<doc>.json` (DocumentResult), with its status and its Markdown at hand."""
+"""`Document`: the model of `<doc>.json` (DocumentResult), with its status, its Markdown and its images at hand."""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from pydantic import PrivateAttr
+
 from ..model import DocumentInfo, DocumentResult, PageResult
 from ..writers.markdown import MarkdownStream
+from .images import FolderImages, data_uri
 
 if TYPE_CHECKING:
     from docling_core.types.doc import DoclingDocument
@@ -23,6 +27,25 @@ class DocumentStatus(str, Enum):
 
 class Document(DocumentResult):
     """One parsed document: `document` (source, sha256, engine, ...) and `pages`, each with its status and cells."""
+
+    _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
+
+    @property
+    def images(self) -> Mapping[str, bytes]:
+        """The images the Markdown links (picture and formula crops as PNG, redrawn pictures as SVG), by the
+        relative path each link gives, e.g. `images/p0001-004-picture.png`. Parsed without `output=`, they
+        are held in memory; parsed with it, or loaded, they are read from the document's folder."""
+        return self._images
+
+    def attach_images(self, images: Mapping[str, bytes]) -> "Document":
+        """Where `images` come from (a parse in memory keeps them); returns this document."""
+        self._images = images
+        return self
+
+    def attach_folder(self, root: Path) -> "Document":
+        """`images` read on access from `root`, the folder `<doc>.json` was written to; returns this document."""
+        assets = (c.asset for p in self.pages for c in p.cells if c.asset)
+        return self.attach_images(FolderImages(root, assets))
 
     @property
     def status(self) -> DocumentStatus:
@@ -55,7 +78,17 @@ class Document(DocumentResult):
                 f"cells={cells}, failed_pages={[p.page for p in self.failed_pages]})")
 
     def _repr_markdown_(self) -> str:  # Jupyter shows the document itself
-        return self.markdown(furniture=False)
+        return self._images_embedded().markdown(furniture=False)
+
+    def _images_embedded(self) -> "Document":
+        """Image links as `data:` URIs: a notebook has no document folder to resolve `images/...` against."""
+        images = self.images
+        if not images:
+            return self
+        pages = [p.model_copy(update={"cells": [c.model_copy(update={"asset": data_uri(c.asset, images[c.asset])})
+                                                if c.asset and c.asset in images else c for c in p.cells]})
+                 for p in self.pages]
+        return self.model_copy(update={"pages": pages})
 
     def markdown(self, furniture: bool = True) -> str:
         """The document as `<doc>.md` has it (`furniture=False`: without page headers and footers)."""
@@ -72,8 +105,9 @@ class Document(DocumentResult):
 
     @classmethod
     def load(cls, path: str | Path) -> "Document":
-        """Read a `<doc>.json` written by the CLI or `parse_many`."""
-        return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read a `<doc>.json` written by the CLI or `parse_many`; its images are read from beside it."""
+        path = Path(path)
+        return cls.model_validate(json.loads(path.read_text(encoding="utf-8"))).attach_folder(path.parent)
 
     @classmethod
     def unreadable(cls, info: DocumentInfo) -> "Document":

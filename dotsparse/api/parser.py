@@ -42,6 +42,7 @@ from ..run.progress import Progress  # noqa: E402
 from ..run.report import RunReport  # noqa: E402
 from ..fileio import confined  # noqa: E402
 from ..run.session import Session, find_inputs, prepare_output, write_run_views  # noqa: E402
+from ..run.stores import MemoryStore  # noqa: E402
 from .document import Document, DocumentStatus  # noqa: E402
 from .loop import LoopThread  # noqa: E402
 from .streams import Data, as_path, is_data, spooled  # noqa: E402
@@ -216,7 +217,10 @@ class Parser:
         plan = item.plan or plan_document(item.store.iter_pages(item.info.pages_selected),
                                           merge_tables=config.merge_tables)
         pages = [plan.annotate(p) for p in item.store.iter_pages(item.info.pages_selected)]
-        return Document(document=item.info, pages=pages, merged_tables=plan.merged_tables)
+        doc = Document(document=item.info, pages=pages, merged_tables=plan.merged_tables)
+        if item.paths is not None:
+            return doc.attach_folder(item.paths.root)
+        return doc.attach_images(item.store.images if isinstance(item.store, MemoryStore) else {})
 
     def _failed_info(self, source: Source, error: str, config: RunConfig) -> DocumentInfo:
         return DocumentInfo(source=str(source.path), sha256="", kind=source.kind, page_count=0, pages_selected=[],

@@ -21,7 +21,8 @@ from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError
 from ..model import Box, PageResult, PageStatus
 from ..raster import OpenSource, RenderOptions
-from ..writers.page_assets import crop_boxes, missing_outputs, wants_page_image, write_page_assets, write_page_overlay
+from ..writers.page_assets import (crop_boxes, missing_outputs, page_images, wants_page_image, write_page_assets,
+                                   write_page_overlay)
 from ..writers.paths import DocPaths
 from .fallback import FallbackLadder
 from .fonts import wants_fonts, with_heading_fonts
@@ -124,6 +125,20 @@ class PageUnit:
             written = await ctx.on_work(write_page_assets, result, crops, page_image, paths, overlay)
             del crops, page_image
         return written
+
+    async def keep_images(self, result: PageResult, job: Optional[PageJob],
+                          ctx: Optional[PageContext]) -> tuple[PageResult, dict[str, bytes]]:
+        """No folder (a document held in memory): the images its Markdown links, drawn as `write_assets` draws them."""
+        if not result.status.usable:
+            return result, {}
+        boxes = crop_boxes(result.cells) if job is not None and ctx is not None else []
+        if ctx is None or job is None or not boxes:
+            return await _run(ctx, page_images, result, [])
+        async with ctx.pixels or _NoLimit():
+            crops = await ctx.on_mupdf(ctx.opened.render_regions, job.ref.index, self.render_options, boxes)
+            kept = await ctx.on_work(page_images, result, crops)
+            del crops
+        return kept
 
     async def reapply(self, result: PageResult, paths: DocPaths, ctx: PageContext) -> None:
         """A page reused from an earlier run: write the output-only files it lacks (e.g. `--overlay` added)."""

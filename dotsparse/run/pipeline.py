@@ -413,6 +413,10 @@ class Pipeline:
                 result = await self.unit.heading_fonts(result, job, doc.context)
             if doc.paths is not None and result.status.usable:
                 result = await self._write_assets(doc, result, job)
+            elif isinstance(doc.store, MemoryStore) and result.status.usable:
+                context = doc.context if doc.opened is not None else None
+                result, images = await self.unit.keep_images(result, job, context)
+                doc.store.images.update(images)
         except Exception as exc:
             result = self._commit_failed(doc, result, exc, "assets")
         if doc.store is not None:

@@ -33,10 +33,12 @@ class PageStore(Protocol):
 
 
 class MemoryStore:
-    """Page results kept in memory for one document; nothing survives the process."""
+    """Page results kept in memory for one document, with the images its Markdown links (relative path ->
+    PNG or SVG bytes, as the document's folder would hold them); nothing survives the process."""
 
     def __init__(self, key: str):
         self.key = key
+        self.images: dict[str, bytes] = {}
         self._pages: dict[int, PageResult] = {}
         self._done: Optional[str] = None
 

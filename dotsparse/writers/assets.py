@@ -43,6 +43,10 @@ def write_png(path: Path, image: Image.Image) -> None:
     atomic_write_bytes(path, png_bytes(image))
 
 
-def write_svg(path: Path, safe_svg: str) -> None:
+def svg_document(safe_svg: str) -> str:
     """`safe_svg` must already be sanitized (parse.svg.sanitize_svg)."""
-    atomic_write_text(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + safe_svg + "\n")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + safe_svg + "\n"
+
+
+def write_svg(path: Path, safe_svg: str) -> None:
+    atomic_write_text(path, svg_document(safe_svg))

@@ -1,5 +1,5 @@
 """A page's own files: table HTML, formula `.tex`, sanitized `.svg` (`--mode svg`), picture and formula crops,
-the overlay.
+the overlay; and for a document held in memory, the images its Markdown links (`page_images`).
 
 The rules of which cell gets which file live here, with the writers: the run only renders the pixels
 asked for (`crop_boxes`, `wants_page_image`) and hands them over.
@@ -13,7 +13,8 @@ from typing import Any, Mapping, Optional
 from PIL import Image
 
 from ..model import Box, Category, Cell, CellFormat, PageResult
-from .assets import asset_name, write_formula_tex, write_png, write_svg, write_table_html
+from ..png import png_bytes
+from .assets import asset_name, svg_document, write_formula_tex, write_png, write_svg, write_table_html
 from .overlay import write_overlay
 from .paths import DocPaths
 
@@ -73,6 +74,27 @@ def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: 
     result = result.model_copy(update={"cells": cells})
     result.timings.write_s += time.monotonic() - started
     return result
+
+
+def page_images(result: PageResult, crops: list[Image.Image]) -> tuple[PageResult, dict[str, bytes]]:
+    """`write_page_assets` without a folder: the crops (PNG) and redrawn SVGs, each under the relative path
+    the written document gives it, recorded on its cell; the Markdown then links them as `<doc>.md` does."""
+    cells: list[Cell] = []
+    images: dict[str, bytes] = {}
+    pending = iter(crops)
+    for cell in result.cells:
+        rel, content = None, None
+        if cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
+            rel, content = f"svg/{asset_name(result.page, cell, '.svg')}", svg_document(cell.text).encode()
+        elif _wants_crop(cell) and cell.bbox_px:
+            crop = next(pending, None)
+            if crop is not None:
+                rel, content = f"images/{asset_name(result.page, cell, '.png')}", png_bytes(crop)
+        if rel is not None and content is not None:
+            images[rel] = content
+            cell = cell.model_copy(update={"asset": rel})
+        cells.append(cell)
+    return result.model_copy(update={"cells": cells}), images
 
 
 def write_page_overlay(result: PageResult, cells: list[Cell], page_image: Image.Image, paths: DocPaths) -> None:

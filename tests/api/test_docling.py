@@ -6,7 +6,7 @@ import pytest
 
 import dotsparse
 from dotsparse.engines.replay import ReplayEngine
-from tests.support.docgen import make_pdf, simple_doc
+from tests.support.docgen import captioned_doc, make_pdf, simple_doc
 from tests.support.replay import record
 
 docling = pytest.importorskip("docling_core.types.doc")
@@ -78,3 +78,76 @@ def test_lists_group_and_formulas_export_once(parsed):
     markdown = out.export_to_markdown()
     assert "- first point\n- second point" in markdown and "$$E = mc^2$$" in markdown and "$$$$" not in markdown
     assert "- - first" not in markdown and "1. 1." not in markdown
+
+
+@pytest.fixture
+def captioned(tmp_path):
+    spec = captioned_doc(4)
+    pdf = make_pdf(tmp_path / "c.pdf", spec)
+    with dotsparse.Parser(engine=ReplayEngine(record(pdf, spec)), dpi=50, fallback=()) as parser:
+        return parser.parse(pdf)
+
+
+FIGURE, TABLE = "Figure 1: a square and a circle.", "Table 1: parts by count."
+
+
+def test_captions_belong_to_their_picture_and_table_as_docling_links_them(captioned):
+    links = {c.text: c.caption_of.category for c in captioned.pages[0].cells if c.caption_of}
+    assert links == {FIGURE: dotsparse.Category.PICTURE, TABLE: dotsparse.Category.TABLE}  # the premise
+    out = captioned.to_docling()
+    again = docling.DoclingDocument.model_validate(out.export_to_dict())
+    for doc in (out, again):
+        picture, table = doc.pictures[0], doc.tables[0]
+        assert picture.caption_text(doc) == FIGURE and table.caption_text(doc) == TABLE
+        for item in (picture, table):
+            (ref,) = item.captions
+            caption = ref.resolve(doc)
+            assert caption.label is docling.DocItemLabel.CAPTION and caption.parent.cref == item.self_ref
+            assert caption.prov[0].page_no == 1
+    assert all(ref.resolve(out).label is not docling.DocItemLabel.CAPTION for ref in out.body.children)
+    markdown = out.export_to_markdown()
+    assert markdown.count(FIGURE) == 1 and markdown.count(TABLE) == 1
+    assert f"{FIGURE}\n\n<!-- image -->" in markdown  # docling prints a caption with its item
+    assert markdown.index(TABLE) < markdown.index("| Item")
+    assert again.export_to_markdown() == markdown
+
+
+def test_captions_without_a_picture_or_table_on_their_page_stay_plain_captions(captioned):
+    page = captioned.pages[0]
+
+    def relinked(cell):
+        if cell.text == FIGURE:  # its picture is on another page: docling links captions within a page
+            return cell.model_copy(update={"caption_of": cell.caption_of.model_copy(update={"page": 2})})
+        if cell.text == TABLE:  # no link at all
+            return cell.model_copy(update={"caption_of": None})
+        return cell
+
+    second = page.model_copy(update={"page": 2, "cells": [c for c in page.cells
+                                                         if c.category is not dotsparse.Category.CAPTION]})
+    doc = captioned.model_copy(update={"pages": [page.model_copy(update={"cells": [relinked(c) for c in page.cells]}),
+                                                 second]})
+    out = doc.to_docling()
+    assert all(not item.captions for item in (*out.pictures, *out.tables))
+    captions = [t for t in out.texts if t.label is docling.DocItemLabel.CAPTION]
+    assert [(c.text, c.parent.cref, c.prov[0].page_no) for c in captions] == [(FIGURE, "#/body", 1),
+                                                                            (TABLE, "#/body", 1)]
+    markdown = out.export_to_markdown()
+    assert markdown.count(FIGURE) == 1 and markdown.count(TABLE) == 1
+
+
+def test_pictures_carry_their_crop_as_docling_picture_images(captioned, tmp_path):
+    from PIL import Image
+
+    out = captioned.to_docling()
+    (asset,) = captioned.images
+    with Image.open(__import__("io").BytesIO(captioned.images[asset])) as crop:
+        size = crop.size
+    picture = out.pictures[0]
+    assert picture.image.mimetype == "image/png" and (picture.image.size.width, picture.image.size.height) == size
+    assert picture.get_image(out).size == size
+    embedded = out.export_to_markdown(image_mode=docling.ImageRefMode.EMBEDDED)
+    assert "![Image](data:image/png;base64," in embedded
+    assert "<!-- image -->" in out.export_to_markdown()  # docling's default placeholder stays the default
+    bare = captioned.model_copy()
+    bare._images = {}
+    assert bare.to_docling().pictures[0].image is None

@@ -381,6 +381,21 @@ def _simple_page(doc_id: int, page_no: int, width: float, height: float) -> Page
     return PageSpec(width, height, blocks)
 
 
+def captioned_doc(doc_id: int, width: float = 595.0, height: float = 842.0) -> DocSpec:
+    """One page: a picture with its caption under it, a table with its caption above it (read before it)."""
+    left, right = 56.0, width - 56.0
+    rows = (("Item", "Value"), ("bolts", "12"), ("nuts", "30"))
+    return DocSpec(doc_id, [PageSpec(width, height, [
+        Block("Title", (left, 52, right, 86), f"Captioned Document {doc_id}", level=1),
+        Block("Text", (left, 100, right, 150), _paragraph(doc_id, 1, 0)),
+        Block("Picture", (left, 160, left + 220, 290)),
+        Block("Caption", (left, 296, right, 312), "Figure 1: a square and a circle."),
+        Block("Caption", (left, 340, right, 356), "Table 1: parts by count."),
+        Block("Table", (left, 362, left + 300, 442), rows=rows),
+        Block("Text", (left, 460, right, 500), _paragraph(doc_id, 1, 1)),
+    ])])
+
+
 # ---------------------------------------------------------------- pages that are not born-digital
 
 PAGE_KINDS = ("digital", "scan", "scan_ocr_layer")

@@ -4,7 +4,7 @@ from PIL import Image
 
 from dotsparse.model import Box, Category, Cell, CellFormat, PageGeometry, PageResult, PageStatus
 from dotsparse.writers.paths import DocPaths
-from dotsparse.writers.page_assets import crop_boxes, write_page_assets
+from dotsparse.writers.page_assets import crop_boxes, page_images, write_page_assets
 
 
 def _cell(order, category, box, fmt=CellFormat.MARKDOWN, text=""):
@@ -25,6 +25,23 @@ def test_each_crop_is_saved_for_its_cell_in_order(tmp_path):
     for asset, colour, size in ((assets[0], (255, 0, 0), (10, 10)), (assets[2], (0, 0, 255), (30, 10))):
         with Image.open(tmp_path / asset) as png:
             assert png.size == size and png.convert("RGB").getpixel((5, 5)) == colour
+
+
+def test_in_memory_images_are_what_the_folder_would_hold_under_the_same_paths(tmp_path):
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>'
+    cells = [_cell(0, Category.PICTURE, [0, 0, 10, 10]), _cell(1, Category.TABLE, [0, 20, 50, 30], CellFormat.HTML,
+                                                               "<table><tr><td>a</td></tr></table>"),
+             _cell(2, Category.FORMULA, [0, 40, 30, 50], CellFormat.TEXT, "x+1"),
+             _cell(3, Category.PICTURE, [0, 60, 30, 70], CellFormat.SVG, svg)]
+    crops = [Image.new("RGB", (10, 10), "red"), Image.new("RGB", (30, 10), "blue")]
+    result = PageResult(page=2, status=PageStatus.OK, cells=cells)
+    written = write_page_assets(result, crops, None, DocPaths(root=tmp_path, name="doc"), overlay=False)
+    kept, images = page_images(result, crops)
+    on_disk = [c.asset for c in written.cells]
+    assert [c.asset for c in kept.cells] == [on_disk[0], None, on_disk[2], on_disk[3]]  # tables: no file to link
+    assert list(images) == [on_disk[0], on_disk[2], on_disk[3]]
+    for name, content in images.items():
+        assert content == (tmp_path / name).read_bytes()
 
 
 def test_overlay_of_a_rescaled_attempt_is_drawn_on_the_page_as_rendered(tmp_path):
