@@ -1,11 +1,15 @@
-"""Typed data that flows between stages. Imports nothing from the rest of the package."""
+"""Typed data that flows between stages. Imports nothing from the rest of the package but `celltext`,
+the pure text functions below it in the layers that derive `Cell.plain`."""
 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Optional
+from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from .celltext.plain_markdown import markdown_plain
+from .celltext.plain_table import table_plain
 
 SCHEMA_VERSION = "1.0"
 
@@ -165,7 +169,26 @@ class CaptionLink(Frozen):
     number: Optional[str] = Field(default=None, description="The figure/table number alone: '3', '2.1', 'A1'.")
 
 
+PLAIN_DESCRIPTION = (
+    "The text a reader sees, for indexing and search: data, never markup, to be escaped if put into HTML. "
+    "markdown and text: the Markdown rendered (CommonMark), then its text: entities and escapes decoded, tags and "
+    "emphasis markers dropped, code kept as its characters, math spans kept as written; one line per paragraph, "
+    "heading (no '#'), list item (bullets dropped, an ordered item keeps its number as 'N. '), quote line, table "
+    "row (cells tab-separated) and code block; line breaks kept, blank lines and rules dropped. html (tables): one "
+    "line per row, cells separated by a tab, a spanning cell once where it starts, whitespace in a cell one space, "
+    "a caption or text beside the table on lines of its own, rows with no text left out. latex: the LaTeX source "
+    "unchanged. svg and none: ''. Derived from text and format, ignored on input; absent from documents written "
+    "before it existed.")
+
+
+def _plain_not_required(schema: dict[str, Any]) -> None:
+    # Always written, but documents written before it existed are schema 1.0 too and must stay valid.
+    schema["required"] = [name for name in schema.get("required", []) if name != "plain"]
+
+
 class Cell(Frozen):
+    model_config = ConfigDict(json_schema_extra=_plain_not_required)
+
     order: int = Field(description="Reading-order index within the page, from 0 (detect mode: position order, "
                                    "top to bottom then left to right).")
     category: Category
@@ -179,6 +202,26 @@ class Cell(Frozen):
     level: Optional[int] = Field(default=None, description="Headings: document-wide level, 1 = the one Title.")
     caption_of: Optional[CaptionLink] = Field(default=None, description="Captions: the Picture or Table captioned.")
     description: Optional[PictureDescription] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_is_not_input(cls, data: Any) -> Any:
+        # `plain` is written with the cell (page store, <doc>.json) and derived again when read back.
+        if isinstance(data, dict) and "plain" in data:
+            return {k: v for k, v in data.items() if k != "plain"}
+        return data
+
+    @computed_field(description=PLAIN_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def plain(self) -> str:
+        """The cell as plain text, for indexing and search; never markup (derived from `text` and `format`)."""
+        if self.format in (CellFormat.MARKDOWN, CellFormat.TEXT):
+            return markdown_plain(self.text)
+        if self.format is CellFormat.HTML:
+            return table_plain(self.text)
+        if self.format is CellFormat.LATEX:
+            return self.text
+        return ""
 
 
 class Repair(Frozen):

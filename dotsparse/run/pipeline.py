@@ -34,7 +34,7 @@ from ..engines.endpoints import ServerUnavailable
 from ..errors import DotsparseError, SourceError
 from ..fileio import check_confined, display, ensure_dir, when_fds_free
 from ..memory import return_free_memory
-from ..model import DocumentInfo, PageResult, PageStatus
+from ..model import Cell, DocumentInfo, PageResult, PageStatus
 from ..raster import OpenSource, file_sha256
 from ..writers.document import write_document
 from ..writers.paths import DocPaths
@@ -611,6 +611,8 @@ class Pipeline:
     def _outputs(self, info: DocumentInfo) -> str:
         """Fingerprint of what the document's files are written from, beyond the pages' results."""
         record = {**self.unit.outputs, "pages": info.pages_selected}  # the pages chosen, not how they were named
+        # Fields derived when written (Cell.plain): a document written before one existed is written again.
+        record["derived"] = sorted(Cell.model_computed_fields)
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def _tell(self, finished: FinishedDocument) -> None:

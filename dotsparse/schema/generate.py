@@ -12,7 +12,7 @@ SCHEMA_ID = "https://dotsparse.dev/schema/document-1.0.json"
 def document_schema_text() -> str:
     from ..model import DocumentResult
 
-    schema = DocumentResult.model_json_schema()
+    schema = DocumentResult.model_json_schema(mode="serialization")  # what we write, derived fields included
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     return json.dumps(schema, indent=2) + "\n"

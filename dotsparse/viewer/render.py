@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from ..model import Category, Cell, CellFormat
 from ..parse.html import TABLE_ATTRS, TABLE_TAGS
-from .mathspans import find_math
+from ..celltext.mathspans import find_math
 
 MARKDOWN_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
                  "sup", "sub", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span", "mark",

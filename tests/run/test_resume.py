@@ -7,6 +7,7 @@ page keeps its stored timings; a redone page cannot reproduce another run's cloc
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from dotsparse.config import Options
 from tests.run.conftest import load_doc, load_run, parse, statuses, without_timings
 from tests.support.docgen import make_pdf, simple_doc
 from tests.support.fake_server import FakeDotsServer
@@ -123,3 +125,31 @@ def test_sigkill_mid_run_then_resume_equals_an_uninterrupted_run(tmp_path):
         assert statuses(out, "doc4") == ["ok"] * 12
         assert_same_result(ref, out, "doc4")
         assert_same_result(ref, out, "doc5")
+
+
+def test_records_written_before_cells_had_plain_are_reused_and_the_files_gain_it(tmp_path, server, make_doc):
+    path, _ = make_doc(doc_id=6, pages=2)
+    out, ref = tmp_path / "o", tmp_path / "ref"
+    assert parse(path, "-o", ref, "--server", server.url).exit_code == 0
+    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
+    state = out / "doc6" / ".dotsparse"
+    for stored in (state / "pages").glob("p*.json"):  # as an older dotsparse wrote them: no `plain`
+        record = json.loads(stored.read_text())
+        assert all(cell.pop("plain") is not None for cell in record["result"]["cells"])
+        stored.write_text(json.dumps(record))
+    written = out / "doc6" / "doc6.json"
+    written.write_text(written.read_text().replace('"plain"', '"old_plain"'))
+    done = json.loads((state / "done.json").read_text())
+    fields = {**Options().output_fields(), "pages": [1, 2]}  # the run's output options are the defaults
+    assert done["outputs"] == _fingerprint({**fields, "derived": ["plain"]})
+    (state / "done.json").write_text(json.dumps({**done, "outputs": _fingerprint(fields)}))  # an older marker
+    server.clear_requests()
+    assert parse(path, "-o", out, "--server", server.url).exit_code == 0
+    assert server.requests == [] and load_run(out)["pages_reused"] == 2
+    assert_same_result(ref, out, "doc6")
+    assert all("plain" in c for p in load_doc(out, "doc6")["pages"] for c in p["cells"])
+
+
+def _fingerprint(record: dict) -> str:
+    """The done marker's `outputs`, as run/pipeline.py computes it."""
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:16]

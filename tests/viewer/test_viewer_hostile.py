@@ -3,7 +3,12 @@ script, load nothing from the network, and the text stays readable."""
 
 from __future__ import annotations
 
+import json
+
 from dotsparse.model import Category, CellFormat, DocumentInfo, Mode, PageResult, PageStatus, Repair
+from dotsparse.parse.html import clean_table_html
+from dotsparse.parse.safe_markdown import safe_markdown
+from dotsparse.raster import file_sha256
 from dotsparse.viewer import build_views
 from dotsparse.viewer.assets import SCRIPTS
 from dotsparse.writers.document import write_document
@@ -105,3 +110,31 @@ def test_the_hostile_corpus_runs_no_script_and_loads_nothing_remote(open_page, t
     assert index.page.evaluate("window.__pwned") == [] and index.dialogs == []
     assert [u for u in index.requests if not u.startswith("file://")] == []
     assert index.page.locator("script, img, iframe").count() == 0
+
+
+def test_plain_text_reaches_no_file_a_browser_opens(tmp_path):
+    """`Cell.plain` decodes `&lt;script>` back to `<script>`: it is data for `<doc>.json` alone."""
+    out = tmp_path / "out"
+    folder = out / "doc"
+    folder.mkdir(parents=True)
+    source = make_source(tmp_path / "source.pdf", 1)
+    texts = [(Category.TEXT, CellFormat.MARKDOWN, safe_markdown(f"a <script>{PWN}('plain')</script> & *b*")),
+             (Category.TEXT, CellFormat.MARKDOWN, safe_markdown(f"`<img src=x onerror={PWN}('code')>`")),
+             (Category.TABLE, CellFormat.HTML, clean_table_html(f"<tr><td>&lt;svg onload={PWN}('td')&gt;</td></tr>")[0]),
+             (Category.FORMULA, CellFormat.TEXT, safe_markdown(f"<iframe src=javascript:{PWN}('text')>"))]
+    cells = [cell(i, cat, [40, 20 + 50 * i, 780, 60 + 50 * i], text, fmt) for i, (cat, fmt, text) in enumerate(texts)]
+    plains = [c.plain for c in cells]
+    assert all("<" in p and PWN in p for p in plains)
+    info = DocumentInfo(source=str(source), sha256=file_sha256(source), kind="pdf", page_count=1, pages_selected=[1],
+                        dpi=100, engine="openai", model="m", mode=Mode.LAYOUT, dotsparse_version="t")
+    page = PageResult(page=1, status=PageStatus.OK, geometry=geometry(), cells=cells)
+    write_document(DocumentTarget(paths=DocPaths(root=folder, name="doc"), info=info, outputs={}), [page])
+    build_views(out)
+    written_cells = json.loads((folder / "doc.json").read_text())["pages"][0]["cells"]
+    assert [c["plain"] for c in written_cells] == plains
+    opened = [p for p in out.rglob("*") if p.is_file() and p.name != "doc.json" and ".dotsparse" not in p.parts]
+    assert any(p.suffix == ".html" for p in opened) and any(p.suffix == ".js" for p in opened)
+    for path in opened:
+        written = path.read_text(encoding="utf-8", errors="replace")
+        assert not [p for p in plains if p in written], path
+        assert "<script>window" not in written and "<img src=x" not in written and "<iframe" not in written, path
