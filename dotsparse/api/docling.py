@@ -77,8 +77,8 @@ def _add_caption(out: "DoclingDocument", page_no: int, cell: Cell, item: Any) ->
     """As docling's converters do: the caption is a child of its item, and the item refers to it."""
     from docling_core.types.doc import DocItemLabel
 
-    caption = out.add_text(label=DocItemLabel.CAPTION, text=cell.text.strip(), prov=_provenance(page_no, cell),
-                           parent=item)
+    caption = out.add_text(label=DocItemLabel.CAPTION, text=cell.plain.strip(), orig=cell.text.strip(),
+                           prov=_provenance(page_no, cell), parent=item)
     item.captions.append(caption.get_ref())
 
 
@@ -96,6 +96,9 @@ class _Lists:
         found = _MARKER.match(text)
         marker = found.group(1) if found else None
         enumerated = bool(marker and marker[-1] in ".)")
+        plain = cell.plain.strip()  # a reader's text: Markdown bullets gone, other markers and numbers kept
+        own = _MARKER.match(plain)
+        plain = plain[own.end():].strip() if own else plain
         if self.group is None:
             if hasattr(out, "add_list_group"):
                 self.group = out.add_list_group()
@@ -103,7 +106,7 @@ class _Lists:
                 from docling_core.types.doc import GroupLabel
 
                 self.group = out.add_group(label=GroupLabel.ORDERED_LIST if enumerated else GroupLabel.LIST)
-        out.add_list_item(text=text[found.end():].strip() if found else text, enumerated=enumerated, marker=marker,
+        out.add_list_item(text=plain, enumerated=enumerated, marker=marker, orig=text,
                           prov=_provenance(page_no, cell), parent=self.group)
 
 
@@ -130,23 +133,24 @@ def _add_cell(out: "DoclingDocument", page_no: int, cell: Cell, image: Optional[
     from docling_core.types.doc import ContentLayer, DocItemLabel
 
     prov = _provenance(page_no, cell)
-    text = cell.text.strip()
+    # docling's text is plain (its exporters escape it for Markdown); ours, the safe Markdown, is its orig
+    text, plain = cell.text.strip(), cell.plain.strip()
     layer = ContentLayer.FURNITURE if cell.category in FURNITURE else None
     category = cell.category
     if category is Category.TITLE:
-        return out.add_title(text=text.lstrip("#").strip(), prov=prov)
+        return out.add_title(text=plain, orig=text, prov=prov)
     if category is Category.SECTION_HEADER:
-        return out.add_heading(text=text.lstrip("#").strip(), level=_heading_level(cell, text), prov=prov)
+        return out.add_heading(text=plain, orig=text, level=_heading_level(cell, text), prov=prov)
     if category is Category.TABLE:
         return out.add_table(data=_table_data(text if cell.format is CellFormat.HTML else ""), prov=prov)
     if category is Category.PICTURE:
         return out.add_picture(prov=prov, image=image)
     if category is Category.FORMULA:  # docling's exporters add the $$ themselves
-        return out.add_formula(text=_bare_math(text), prov=prov)
+        return out.add_formula(text=_bare_math(plain), orig=text, prov=prov)
     label = {Category.CAPTION: DocItemLabel.CAPTION, Category.FOOTNOTE: DocItemLabel.FOOTNOTE,
              Category.PAGE_HEADER: DocItemLabel.PAGE_HEADER, Category.PAGE_FOOTER: DocItemLabel.PAGE_FOOTER
              }.get(category, DocItemLabel.TEXT)
-    return out.add_text(label=label, text=text, prov=prov, content_layer=layer)
+    return out.add_text(label=label, text=plain, orig=text, prov=prov, content_layer=layer)
 
 
 def _bare_math(text: str) -> str:

@@ -83,5 +83,5 @@ def cell_html(cell: Cell) -> str:
     if cell.format is CellFormat.LATEX:
         return math_span(text, display=True)
     if cell.format is CellFormat.TEXT or cell.category is Category.FORMULA:
-        return text_html(text)
+        return text_html(html.unescape(text))  # the characters: `&lt;` from the Markdown pass shows as `<`
     return markdown_html(text)

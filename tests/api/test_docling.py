@@ -151,3 +151,15 @@ def test_pictures_carry_their_crop_as_docling_picture_images(captioned, tmp_path
     bare = captioned.model_copy()
     bare._images = {}
     assert bare.to_docling().pictures[0].image is None
+
+
+def test_docling_text_is_plain_and_our_markdown_is_its_orig(parsed):
+    """docling's `text` is plain text (its exporters escape it themselves); our safe Markdown is `orig`."""
+    template = next(c for c in parsed.pages[0].cells if c.category is dotsparse.Category.TEXT)
+    added = [template.model_copy(update={"text": r"If a &lt; b then \*stars\* &amp; R&amp;D"}),
+             template.model_copy(update={"category": dotsparse.Category.SECTION_HEADER, "text": r"## The \_\_init\_\_ method"})]
+    page = parsed.pages[0].model_copy(update={"cells": [*parsed.pages[0].cells, *added]})
+    out = parsed.model_copy(update={"pages": [page]}).to_docling()
+    texts = {t.text: t.orig for t in out.texts}
+    assert texts["If a < b then *stars* & R&D"] == r"If a &lt; b then \*stars\* &amp; R&amp;D"
+    assert texts["The __init__ method"] == r"## The \_\_init\_\_ method"

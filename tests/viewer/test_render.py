@@ -33,6 +33,8 @@ def test_formats_each_take_their_own_path():
     assert cell_html(latex) == '<span class="math display">a &lt; b \\\\ &lt;/script&gt;</span>'
     plain = cell(2, Category.FORMULA, None, "a <b> c", CellFormat.TEXT)
     assert cell_html(plain) == '<p class="plain">a &lt;b&gt; c</p>'
+    escaped = cell(3, Category.FORMULA, None, "x &lt; y &amp; z", CellFormat.TEXT)  # as the Markdown pass leaves it
+    assert cell_html(escaped) == '<p class="plain">x &lt; y &amp; z</p>'  # shown as x < y & z, not as &lt;
     assert cell_html(cell(3, Category.PICTURE, None, "", CellFormat.NONE)) == ""
 
 
