@@ -58,9 +58,9 @@ def _clean(markup: str, math: bool = False) -> str:
 
 
 def search_text(cell: Cell) -> str:
-    """What search matches: the text as written, table markup reduced to its cell text."""
-    text = cell.text[:20000]
-    return html.unescape(re.sub(r"<[^>]*>", " ", text)) if cell.format is CellFormat.HTML else text
+    """What search matches: the text a reader sees (`Cell.plain`: no Markdown escapes or markup, a
+    table's cell text), so `__init__` or `C:\\Users` is found as printed."""
+    return cell.plain[:20000]
 
 
 def table_html(text: str) -> str:

@@ -129,19 +129,29 @@ def test_read_all_keeps_the_lines_read_as_nothing(tmp_path):
 
 
 def _line(i: int, text: str, score: float, width: float = 400) -> ocr.OcrLine:
-    return ocr.OcrLine((10, 10 + 30 * i, 10 + width, 30 + 30 * i), text, score)
+    return ocr.OcrLine((10, 10 + 30 * i, 10 + width, 30 + 30 * i), text, score)  # 20 px high
 
 
 def test_part_of_a_page_left_unread_is_marked_the_rest_of_it_reads_well():
     english = [_line(i, "The committee reviewed the annual budget", 0.99) for i in range(16)]
     arabic = [_line(16 + i, "", 0.0) for i in range(4)]
-    every = english + arabic
-    notes = judge_ocr(every, english)
+    notes = judge_ocr(english + arabic, english)
     assert [k for k, _ in notes] == ["ocr_unread_lines"] and "4 of 20" in notes[0][1]
-    # one unread line (a stamp, a signature) or a few specks (a rule's end) are not part of a page left unread
-    assert judge_ocr(english + arabic[:1], english) == []
+    # a single long line read as nothing is a line of text lost (a one-line quotation in another script)
+    assert [k for k, _ in judge_ocr(english + arabic[:1], english)] == ["ocr_unread_lines"]
+    # ... and so is a long line read as two characters with little confidence (Devanagari as Chinese glyphs)
+    garbled = _line(16, "市市", 0.73, width=370)
+    assert [k for k, _ in judge_ocr(english + [garbled], english + [garbled])] == ["ocr_unread_lines"]
+
+
+def test_specks_checkboxes_and_short_marks_left_unread_are_not_text_lost():
+    english = [_line(i, "The committee reviewed the annual budget", 0.99) for i in range(16)]
     specks = [_line(16 + i, "", 0.0, width=12) for i in range(3)]
-    assert judge_ocr(english + specks, english) == []
+    checkboxes = [_line(20 + i, "000000", 0.44, width=100) for i in range(3)]  # a form's rows of boxes, 5x as wide
+    stamp = [_line(24, "", 0.0, width=70)]  # 3.5x as wide as high: a stamp, a signature
+    spaced = [_line(25, "R E P O R T", 0.97, width=300)]  # spaced capitals: few characters, read with confidence
+    extra = specks + checkboxes + stamp + spaced
+    assert judge_ocr(english + extra, english + spaced) == []
 
 
 @pytest.mark.parametrize("other, rtl", [

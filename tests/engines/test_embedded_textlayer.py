@@ -247,6 +247,28 @@ def test_text_layer_stars_and_underscores_render_as_themselves():
     assert md.render(cell(Category.TEXT, r"C:\*.txt and \\server\share")).strip() == r"<p>C:\*.txt and \\server\share</p>"
 
 
+def test_text_layer_text_that_looks_like_markdown_syntax_stays_text():
+    """Backticks, entities, numbers, rules and quote marks printed on the page show as printed, in body
+    text and in list items (after their bullet), through the Markdown pass the pipeline applies."""
+    from markdown_it import MarkdownIt
+
+    from dotsparse.parse.safe_markdown import safe_markdown
+
+    def shown(category: Category, text: str) -> str:
+        cell = region_text(Region(bbox=(0, 0, 300, 10), category=category,
+                                  words=[Word((20 * i, 0, 20 * i + 18, 10), t, (0, 0)) for i, t in enumerate(text.split())]))
+        return MarkdownIt("commonmark").render(safe_markdown(cell))
+
+    assert shown(Category.TEXT, "Run `rm -rf *_old` now") == "<p>Run `rm -rf *_old` now</p>\n"
+    assert shown(Category.TEXT, "AT&amp;T and &copy; 2024") == "<p>AT&amp;amp;T and &amp;copy; 2024</p>\n"
+    assert shown(Category.TEXT, "2024. A year of growth") == "<p>2024. A year of growth</p>\n"
+    assert shown(Category.TEXT, "1) first point") == "<p>1) first point</p>\n"
+    assert shown(Category.TEXT, "---") == "<p>---</p>\n"
+    assert shown(Category.LIST_ITEM, "• > 5 years") == "<ul>\n<li>&gt; 5 years</li>\n</ul>\n"
+    assert shown(Category.LIST_ITEM, "• # of users") == "<ul>\n<li># of users</li>\n</ul>\n"
+    assert shown(Category.LIST_ITEM, "• + plus") == "<ul>\n<li>+ plus</li>\n</ul>\n"
+
+
 def test_caption_line_labelled_as_heading_is_a_caption():
     regions = [Region(bbox=(200, 100, 380, 110), category=Category.SECTION_HEADER,
                       words=[Word((200, 100, 380, 110), t, (0, 0)) for t in "Listing 1: Simple Program".split()]),

@@ -14,10 +14,12 @@ from .textlayer import group_lines, join_lines, line_text
 _BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓✔➢➤►])\s*")
 _CHECKBOX = re.compile(r"^\s*([☐❑❒☑☒✅])\s*")  # a form's box: a Markdown task-list item
 _NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
-_MD_SPECIAL = re.compile(r"^(#{1,6}\s|[-+*]\s|\d+[.)]\s|>)")
-# Markup a renderer would find in a text layer's literal characters: every `*` and `\`, and `_` except
-# between letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case stays as is).
-_EMPHASIS = re.compile(r"[*\\]|(?<![^\W_])_|_(?![^\W_])")
+_MD_SPECIAL = re.compile(r"^(#{1,6}(\s|$)|[-+*](\s|$)|>|-{3,}\s*$|={3,}\s*$)")  # a backslash before it disarms it
+_MD_ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")  # "2024. A year": the backslash goes before the "." (`\2` shows)
+# Markup a renderer would find in a text layer's literal characters: every `*`, `\` and backtick, `_`
+# except between letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case
+# stays as is), and `&` starting what reads as an entity (a printed "&amp;" stays "&amp;").
+_EMPHASIS = re.compile(r"[*\\`]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
 
 
 def region_text(region: Region) -> str:
@@ -38,13 +40,20 @@ def region_text(region: Region) -> str:
         return "# " + text
     if region.category == Category.SECTION_HEADER:
         return "## " + text
-    # Body text that merely starts like Markdown syntax must stay text.
-    return "\\" + text if _MD_SPECIAL.match(text) else text
+    return _not_syntax(text)
 
 
 def _literal(text: str) -> str:
     """The text layer's characters as Markdown that shows them: `*stars*` stays stars, not emphasis."""
     return _EMPHASIS.sub(lambda m: "\\" + m.group(0), text)
+
+
+def _not_syntax(text: str) -> str:
+    """Text that merely starts like Markdown syntax (a heading, a list, a quote, a rule) stays text."""
+    ordered = _MD_ORDERED.match(text)
+    if ordered:
+        return ordered.group(1) + "\\" + text[ordered.end(1):]
+    return "\\" + text if _MD_SPECIAL.match(text) else text
 
 
 def _code_block(region: Region) -> str:
@@ -77,8 +86,8 @@ def _list_item(text: str) -> str:
         return _literal(text)
     box = _CHECKBOX.match(text)
     if box:
-        return ("- [x] " if box.group(1) in "☑☒✅" else "- [ ] ") + _literal(text[box.end():])
-    return "- " + _literal(_BULLET.sub("", text, count=1))
+        return ("- [x] " if box.group(1) in "☑☒✅" else "- [ ] ") + _not_syntax(_literal(text[box.end():]))
+    return "- " + _not_syntax(_literal(_BULLET.sub("", text, count=1)))
 
 
 def block_format(category: Category, with_text: bool) -> CellFormat:

@@ -24,8 +24,11 @@ _ORIENT_DPI = 60
 _LAYOUT_DPI = 100  # of the image under the OCR words on the page the layout model reads
 _LOW_CONFIDENCE = 0.75  # mean recognition score of a page's lines below which its text is suspect
 _UNREAD_SHARE = 0.4  # share of detected lines read below RapidOCR's threshold: a script it does not read
-_LOST_LINES = 2  # lines of text read as nothing that make part of a page unread (one may be a stamp or a smudge)
+_LOST_LINES = 2  # lines of text lost that make part of a page unread (one short one may be a stamp or a smudge)
 _LOST_SHARE = 0.05  # ... and their share of the page's detected lines
+_LONG = 8  # width over height of a detection that is a line of text (checkbox rows and signatures are 4-8)
+_SPARSE = 0.25  # characters per unit of height below which a line's read is too short to be its text (text: > 1.3)
+_SURE_READ = 0.9  # a sparse read this confident is the line's text (a title in spaced capitals)
 OCR_MODEL = "RapidOCR PP-OCRv6 (Chinese and English)"
 
 
@@ -100,10 +103,10 @@ def judge_ocr(every: list[OcrLine], kept: list[OcrLine]) -> list[tuple[str, str]
         return [("ocr_unsupported_script", f"{unread} of {len(every)} detected text lines could not be read: "
                  f"likely a script {OCR_MODEL} does not read; the page's text is missing or wrong")]
     notes = []
-    lost = sum(1 for ln in every if ln.score < _MIN_SCORE and _line_shaped(ln))
-    if lost >= _LOST_LINES and lost >= _LOST_SHARE * len(every):
-        notes.append(("ocr_unread_lines", f"{lost} of {len(every)} detected text lines could not be read: likely "
-                      f"text in a script {OCR_MODEL} does not read; that text is missing from the page"))
+    lost = [ln for ln in every if _lost(ln)]
+    if (len(lost) >= _LOST_LINES and len(lost) >= _LOST_SHARE * len(every)) or any(_long(ln) for ln in lost):
+        notes.append(("ocr_unread_lines", f"{len(lost)} of {len(every)} detected text lines could not be read: text "
+                      f"{OCR_MODEL} does not read (another script, handwriting); it is missing or wrong on the page"))
     if kept:
         mean = sum(ln.score for ln in kept) / len(kept)
         if mean < _LOW_CONFIDENCE:
@@ -112,10 +115,24 @@ def judge_ocr(every: list[OcrLine], kept: list[OcrLine]) -> list[tuple[str, str]
     return notes
 
 
-def _line_shaped(line: OcrLine) -> bool:
-    """A detection as wide as a few characters at least: a line of text, not a speck or a rule's end."""
+def _lost(line: OcrLine) -> bool:
+    """A detected line whose text did not come through: read as nothing (when it is a line, not a
+    speck), read below RapidOCR's threshold (when it is long: a row of checkboxes scores low too), or
+    read as a few characters with little confidence where a long line stands (Devanagari as "市市")."""
     x0, y0, x1, y1 = line.bbox
-    return x1 - x0 >= 2 * (y1 - y0)
+    aspect = (x1 - x0) / max(1e-6, y1 - y0)
+    if not line.text:
+        return aspect >= 2
+    if line.score < _MIN_SCORE:
+        return aspect >= _LONG
+    return aspect >= _LONG and line.score < _SURE_READ and len(line.text) < _SPARSE * aspect
+
+
+def _long(line: OcrLine) -> bool:
+    """A long line read as nothing or as a few characters: on its own, text left unread."""
+    x0, y0, x1, y1 = line.bbox
+    aspect = (x1 - x0) / max(1e-6, y1 - y0)
+    return aspect >= _LONG and (not line.text or len(line.text) < _SPARSE * aspect)
 
 
 def _write_words(page: pymupdf.Page, words: list[Word]) -> None:
