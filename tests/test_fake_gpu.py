@@ -106,8 +106,15 @@ def test_saturated_share_is_the_time_every_sequence_was_taken_until_the_last_pag
 
 def test_sequences_bound_the_requests_served_at_once(page_url):
     spec, url = page_url
-    with FakeDotsServer({3: spec}, gpu=GpuModel(prefill_s=0.0, decode_s=0.0005, sequences=2)) as server:
-        threads = [threading.Thread(target=ask, args=(server, url)) for _ in range(5)]
+    # Requests long enough (decode) and started together (barrier) to overlap on a loaded machine too.
+    with FakeDotsServer({3: spec}, gpu=GpuModel(prefill_s=0.0, decode_s=0.005, sequences=2)) as server:
+        start = threading.Barrier(5)
+
+        def together() -> None:
+            start.wait()
+            ask(server, url)
+
+        threads = [threading.Thread(target=together) for _ in range(5)]
         for t in threads:
             t.start()
         for t in threads:

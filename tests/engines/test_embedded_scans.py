@@ -20,6 +20,13 @@ from .ocr_fixtures import engine, source  # noqa: F401  (fixtures, found by name
 
 pytestmark = pytest.mark.slow
 
+UNREAD_SCRIPTS = [  # (text, right to left) in scripts the bundled OCR models do not read
+    ("대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면 보험기간 중에 발생한 "
+     "급격하고도 우연한 외래의 사고로 신체에 입은 상해라고 규정하고 있다.", False),
+    ("عندما يجتمع التفكير التحليلي مع مهارات البرمجة، يصبح من الممكن معالجة كميات هائلة من البيانات واستخراج "
+     "الأنماط والتوجهات منها. يمكن للمبرمجين استخدام الأدوات لتنفيذ عمليات تحليلية متقدمة.", True),
+]
+
 
 def test_an_ocr_layer_that_agrees_with_the_image_is_the_text(tmp_path, engine, source):
     scan = tmp_path / "layered.pdf"
@@ -48,12 +55,7 @@ def test_small_page_is_read_at_the_scans_own_resolution(tmp_path, engine):
     assert "coffee beans" in md and "twelve dollars" in md
 
 
-@pytest.mark.parametrize("text, rtl", [
-    ("대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면 보험기간 중에 발생한 "
-     "급격하고도 우연한 외래의 사고로 신체에 입은 상해라고 규정하고 있다.", False),
-    ("عندما يجتمع التفكير التحليلي مع مهارات البرمجة، يصبح من الممكن معالجة كميات هائلة من البيانات واستخراج "
-     "الأنماط والتوجهات منها. يمكن للمبرمجين استخدام الأدوات لتنفيذ عمليات تحليلية متقدمة.", True),
-])
+@pytest.mark.parametrize("text, rtl", UNREAD_SCRIPTS)
 def test_a_script_the_ocr_model_does_not_read_is_marked(tmp_path, engine, text, rtl):
     scan = tmp_path / "script.pdf"
     real.script_scan(scan, text, rtl)
@@ -154,12 +156,7 @@ def test_specks_checkboxes_and_short_marks_left_unread_are_not_text_lost():
     assert judge_ocr(english + extra, english + spaced) == []
 
 
-@pytest.mark.parametrize("other, rtl", [
-    ("عندما يجتمع التفكير التحليلي مع مهارات البرمجة، يصبح من الممكن معالجة كميات هائلة من البيانات واستخراج "
-     "الأنماط والتوجهات منها. يمكن للمبرمجين استخدام الأدوات لتنفيذ عمليات تحليلية متقدمة.", True),
-    ("대한민국의 보험 제도는 상해와 재해를 다르게 정의한다. 손해보험의 표준약관 규정에 따르면 보험기간 중에 발생한 "
-     "급격하고도 우연한 외래의 사고로 신체에 입은 상해라고 규정하고 있다.", False),
-])
+@pytest.mark.parametrize("other, rtl", UNREAD_SCRIPTS)
 def test_a_latin_scan_with_paragraphs_in_an_unread_script_is_marked(tmp_path, engine, other, rtl):
     scan = tmp_path / "mixed.pdf"
     latin = ("The committee reviewed the annual budget and approved the proposal for the new library. "

@@ -119,8 +119,7 @@ def _lost(line: OcrLine) -> bool:
     """A detected line whose text did not come through: read as nothing (when it is a line, not a
     speck), read below RapidOCR's threshold (when it is long: a row of checkboxes scores low too), or
     read as a few characters with little confidence where a long line stands (Devanagari as "市市")."""
-    x0, y0, x1, y1 = line.bbox
-    aspect = (x1 - x0) / max(1e-6, y1 - y0)
+    aspect = _aspect(line)
     if not line.text:
         return aspect >= 2
     if line.score < _MIN_SCORE:
@@ -130,9 +129,13 @@ def _lost(line: OcrLine) -> bool:
 
 def _long(line: OcrLine) -> bool:
     """A long line read as nothing or as a few characters: on its own, text left unread."""
-    x0, y0, x1, y1 = line.bbox
-    aspect = (x1 - x0) / max(1e-6, y1 - y0)
+    aspect = _aspect(line)
     return aspect >= _LONG and (not line.text or len(line.text) < _SPARSE * aspect)
+
+
+def _aspect(line: OcrLine) -> float:
+    x0, y0, x1, y1 = line.bbox
+    return (x1 - x0) / max(1e-6, y1 - y0)
 
 
 def _write_words(page: pymupdf.Page, words: list[Word]) -> None:
