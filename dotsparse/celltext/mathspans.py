@@ -6,8 +6,9 @@ other of its size."""
 from __future__ import annotations
 
 import re
+import secrets
 from bisect import bisect_right
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 MAX_MATH = 4000  # characters; a longer "formula" is prose between two stray delimiters
 _TOKEN = re.compile(r"\\[$\\]|\\\[|\\\]|\\\(|\\\)|\$\$|\$|`+|<code[\s>]|</code>|<pre[\s>]|</pre>")
@@ -66,3 +67,31 @@ def _inline_ok(text: str, start: int, end: int, close: int) -> bool:
             and not inner[0].isspace() and not inner[-1].isspace() and inner[-1] != "\\"
             and not (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"))
             and not (close + 1 < len(text) and text[close + 1].isdigit()))
+
+
+class MaskedMath(NamedTuple):
+    """Text with each math span replaced by a placeholder no text can contain, and what each stands for."""
+
+    text: str
+    spans: list[str]
+    nonce: str
+
+    def restore(self, rendered: str) -> str:
+        """`rendered` (the masked text after Markdown rendering) with the placeholders put back."""
+        if not self.spans:
+            return rendered
+        return re.sub(rf"dsmath{self.nonce}x(\d+)x", lambda m: self.spans[int(m.group(1))], rendered)
+
+
+def mask_math(text: str, render: Callable[[MathSpan], str]) -> MaskedMath:
+    """Math kept out of the Markdown renderer's way: each span becomes a placeholder; `render` gives what
+    it is restored as."""
+    nonce = secrets.token_hex(4)
+    spans: list[str] = []
+    parts: list[str] = []
+    at = 0
+    for span in find_math(text):
+        spans.append(render(span))
+        parts += [text[at:span.start], f"dsmath{nonce}x{len(spans) - 1}x"]
+        at = span.end
+    return MaskedMath("".join(parts) + text[at:], spans, nonce)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
-from .mathspans import find_math
+from .mathspans import mask_math
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -51,18 +50,8 @@ def _renderer() -> MarkdownIt:
 
 
 def _plain(text: str) -> str:
-    nonce = secrets.token_hex(4)
-    spans: list[str] = []
-    parts: list[str] = []
-    at = 0
-    for span in find_math(text):
-        spans.append(html.unescape(text[span.start:span.end]))
-        parts += [text[at:span.start], f"dsmath{nonce}x{len(spans) - 1}x"]
-        at = span.end
-    plain = _blocks(_renderer().parse("".join(parts) + text[at:]))
-    if spans:
-        plain = re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], plain)
-    return plain
+    masked = mask_math(text, lambda span: html.unescape(text[span.start:span.end]))
+    return masked.restore(_blocks(_renderer().parse(masked.text)))
 
 
 def _blocks(tokens: Sequence[Token]) -> str:

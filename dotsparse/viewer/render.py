@@ -8,15 +8,13 @@ out before Markdown sees them (so `$x_i$` keeps its underscores) and come back a
 from __future__ import annotations
 
 import html
-import re
-import secrets
 
 import nh3
 from markdown_it import MarkdownIt
 
 from ..model import Category, Cell, CellFormat
 from ..parse.html import TABLE_ATTRS, TABLE_TAGS
-from ..celltext.mathspans import find_math
+from ..celltext.mathspans import mask_math
 
 MARKDOWN_TAGS = {"p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i", "u", "s", "del",
                  "sup", "sub", "code", "pre", "blockquote", "ul", "ol", "li", "a", "span", "mark",
@@ -35,19 +33,10 @@ def math_span(tex: str, display: bool) -> str:
 
 def markdown_html(text: str) -> str:
     """Markdown (with inline math and a little inline HTML) → sanitized HTML."""
-    nonce = secrets.token_hex(4)
-    spans: list[str] = []
-
-    parts: list[str] = []
-    at = 0
-    for span in find_math(text):
-        spans.append(math_span(span.tex, span.display))
-        parts += [text[at:span.start], f"dsmath{nonce}x{len(spans) - 1}x"]
-        at = span.end
-    protected = "".join(parts) + text[at:]
-    safe = _clean(_md.render(protected))
-    if spans:  # a placeholder may have landed in an attribute (a link's URL): the result is cleaned again
-        safe = _clean(re.sub(rf"dsmath{nonce}x(\d+)x", lambda m: spans[int(m.group(1))], safe), math=True)
+    masked = mask_math(text, lambda span: math_span(span.tex, span.display))
+    safe = _clean(_md.render(masked.text))
+    if masked.spans:  # a placeholder may have landed in an attribute (a link's URL): the result is cleaned again
+        safe = _clean(masked.restore(safe), math=True)
     return safe
 
 
