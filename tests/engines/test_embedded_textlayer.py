@@ -264,9 +264,38 @@ def test_text_layer_text_that_looks_like_markdown_syntax_stays_text():
     assert shown(Category.TEXT, "2024. A year of growth") == "<p>2024. A year of growth</p>\n"
     assert shown(Category.TEXT, "1) first point") == "<p>1) first point</p>\n"
     assert shown(Category.TEXT, "---") == "<p>---</p>\n"
+    assert shown(Category.TEXT, "* * *") == "<p>* * *</p>\n" and shown(Category.TEXT, "___") == "<p>___</p>\n"
+    # what can never be emphasis is left as printed in the Markdown too: a form's blanks, a spaced operator
+    assert region_text(Region(bbox=(0, 0, 300, 10), category=Category.TEXT, words=[
+        Word((20 * i, 0, 20 * i + 18, 10), t, (0, 0)) for i, t in enumerate("Name: ______ and 5 * 3".split())])
+    ) == "Name: ______ and 5 * 3"
     assert shown(Category.LIST_ITEM, "• > 5 years") == "<ul>\n<li>&gt; 5 years</li>\n</ul>\n"
     assert shown(Category.LIST_ITEM, "• # of users") == "<ul>\n<li># of users</li>\n</ul>\n"
     assert shown(Category.LIST_ITEM, "• + plus") == "<ul>\n<li>+ plus</li>\n</ul>\n"
+
+
+def test_any_mix_of_markdown_characters_renders_as_printed():
+    """Random runs of `*`, `_`, backticks, backslashes, brackets, entities and words, through the Markdown
+    pass the pipeline applies, render to exactly the characters printed: no emphasis, nothing lost."""
+    import html
+    import random
+    import re
+
+    from markdown_it import MarkdownIt
+
+    from dotsparse.engines.embedded.assemble import _literal, _not_syntax
+    from dotsparse.parse.safe_markdown import safe_markdown
+
+    md, rng = MarkdownIt("commonmark"), random.Random(7)
+    pieces = ["*", "_", "**", "__", "a", "b", "1", " ", " ", "(", ")", ".", "\\", "`", "é", "-", "&", ":", "#", ">"]
+    for _ in range(1500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))).strip()
+        if not text:
+            continue
+        rendered = md.render(safe_markdown(_not_syntax(_literal(text))))
+        assert "<em>" not in rendered and "<strong>" not in rendered, (text, rendered)
+        shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+        assert " ".join(shown.split()) == " ".join(text.split()), (text, rendered)
 
 
 def test_caption_line_labelled_as_heading_is_a_caption():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from statistics import median
 from typing import Callable
 
@@ -14,12 +15,12 @@ from .textlayer import group_lines, join_lines, line_text
 _BULLET = re.compile(r"^\s*([•◦▪▫●○■□‣⁃∙·\-–—*»>✓✔➢➤►])\s*")
 _CHECKBOX = re.compile(r"^\s*([☐❑❒☑☒✅])\s*")  # a form's box: a Markdown task-list item
 _NUMBERED = re.compile(r"^\s*(\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)])\s+")
-_MD_SPECIAL = re.compile(r"^(#{1,6}(\s|$)|[-+*](\s|$)|>|-{3,}\s*$|={3,}\s*$)")  # a backslash before it disarms it
+_MD_SPECIAL = re.compile(r"^(#{1,6}(\s|$)|[-+*](\s|$)|>|([-_*=])(\s*\4){2,}\s*$)")  # a backslash before it disarms it
 _MD_ORDERED = re.compile(r"^(\d{1,9})([.)])(\s|$)")  # "2024. A year": the backslash goes before the "." (`\2` shows)
-# Markup a renderer would find in a text layer's literal characters: every `*`, `\` and backtick, `_`
-# except between letters or digits (CommonMark never reads an intraword `_` as emphasis: snake_case
-# stays as is), and `&` starting what reads as an entity (a printed "&amp;" stays "&amp;").
-_EMPHASIS = re.compile(r"[*\\`]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
+# Markup a renderer would find in a text layer's literal characters: every `\` and backtick, and `&`
+# starting what reads as an entity (a printed "&amp;" stays "&amp;"); runs of `*` and `_`: see `_flanks`.
+_ESCAPED = re.compile(r"[\\`]|&(?=#?\w+;)")
+_RUN = re.compile(r"\*+|_+")
 
 
 def region_text(region: Region) -> str:
@@ -45,7 +46,33 @@ def region_text(region: Region) -> str:
 
 def _literal(text: str) -> str:
     """The text layer's characters as Markdown that shows them: `*stars*` stays stars, not emphasis."""
-    return _EMPHASIS.sub(lambda m: "\\" + m.group(0), text)
+    text = _ESCAPED.sub(lambda m: "\\" + m.group(0), text)
+    runs = list(_RUN.finditer(text))
+    armed: set[int] = set()
+    for char in "*_":
+        mine = [(m, _flanks(m, text)) for m in runs if m.group(0)[0] == char]
+        opener = next((k for k, (_, (opens, _closes)) in enumerate(mine) if opens), None)
+        if opener is not None and any(closes for _, (_opens, closes) in mine[opener + 1:]):
+            armed.update(m.start() for m, (opens, closes) in mine if opens or closes)
+    return _RUN.sub(lambda m: "".join("\\" + c for c in m.group(0)) if m.start() in armed else m.group(0), text)
+
+
+def _flanks(run: re.Match[str], text: str) -> tuple[bool, bool]:
+    """Whether a run of `*` or `_` can open and can close emphasis, by CommonMark's flanking rules.
+    Emphasis needs an opener and a later closer: without both ("*ALLOBJ or *USE", a footnote's "Kim*",
+    "5 * 3", a form's "Name: ______") every run stays as printed; snake_case's `_` neither opens nor closes."""
+    start, end = run.start(), run.end()
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    left = not after.isspace() and (not _punct(after) or before.isspace() or _punct(before))
+    right = not before.isspace() and (not _punct(before) or after.isspace() or _punct(after))
+    if run.group(0)[0] == "*":
+        return left, right
+    return left and (not right or _punct(before)), right and (not left or _punct(after))
+
+
+def _punct(char: str) -> bool:
+    return unicodedata.category(char)[0] in "PS"
 
 
 def _not_syntax(text: str) -> str:
