@@ -8,10 +8,11 @@ asked for (`crop_boxes`, `wants_page_image`) and hands them over.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional, Union
 
 from PIL import Image
 
+from ..fileio import safe_component
 from ..model import Box, Category, Cell, CellFormat, PageResult
 from ..png import png_bytes
 from .assets import asset_name, svg_document, write_formula_tex, write_png, write_svg, write_table_html
@@ -60,20 +61,32 @@ def write_page_assets(result: PageResult, crops: list[Image.Image], page_image: 
         elif cell.category is Category.FORMULA and cell.format is CellFormat.LATEX and cell.text:
             path, asset = paths.asset("formulas", asset_name(result.page, cell, ".tex"))
             write_formula_tex(path, cell.text)
-        elif cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
-            path, asset = paths.asset("svg", asset_name(result.page, cell, ".svg"))
-            write_svg(path, cell.text)
-        elif _wants_crop(cell) and cell.bbox_px:
-            crop = next(pending, None)
-            if crop is not None:
-                path, asset = paths.asset("images", asset_name(result.page, cell, ".png"))
-                write_png(path, crop)
+        elif (image := _linked_image(result.page, cell, pending)) is not None:
+            folder, name, content = image
+            path, asset = paths.asset(folder, name)
+            if isinstance(content, str):
+                write_svg(path, content)
+            else:
+                write_png(path, content)
         cells.append(cell.model_copy(update={"asset": asset}) if asset else cell)
     if overlay and page_image is not None:
         write_page_overlay(result, cells, page_image, paths)
     result = result.model_copy(update={"cells": cells})
     result.timings.write_s += time.monotonic() - started
     return result
+
+
+def _linked_image(page: int, cell: Cell, pending: Iterator[Image.Image]
+                  ) -> Optional[tuple[str, str, Union[str, Image.Image]]]:
+    """The image a cell's Markdown links, if any: (folder, file name, sanitized SVG markup or the cell's
+    crop, taken from `pending`, the crops in `crop_boxes` order)."""
+    if cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
+        return "svg", asset_name(page, cell, ".svg"), cell.text
+    if _wants_crop(cell) and cell.bbox_px:
+        crop = next(pending, None)
+        if crop is not None:
+            return "images", asset_name(page, cell, ".png"), crop
+    return None
 
 
 def page_images(result: PageResult, crops: list[Image.Image]) -> tuple[PageResult, dict[str, bytes]]:
@@ -83,15 +96,11 @@ def page_images(result: PageResult, crops: list[Image.Image]) -> tuple[PageResul
     images: dict[str, bytes] = {}
     pending = iter(crops)
     for cell in result.cells:
-        rel, content = None, None
-        if cell.format is CellFormat.SVG and cell.text:  # sanitized by parse.svg
-            rel, content = f"svg/{asset_name(result.page, cell, '.svg')}", svg_document(cell.text).encode()
-        elif _wants_crop(cell) and cell.bbox_px:
-            crop = next(pending, None)
-            if crop is not None:
-                rel, content = f"images/{asset_name(result.page, cell, '.png')}", png_bytes(crop)
-        if rel is not None and content is not None:
-            images[rel] = content
+        image = _linked_image(result.page, cell, pending)
+        if image is not None:
+            folder, name, content = image
+            rel = f"{folder}/{safe_component(name)}"  # as `DocPaths.asset` names the written file
+            images[rel] = svg_document(content).encode() if isinstance(content, str) else png_bytes(content)
             cell = cell.model_copy(update={"asset": rel})
         cells.append(cell)
     return result.model_copy(update={"cells": cells}), images
